@@ -1,0 +1,38 @@
+/* file.h — whole-file helpers.
+ *
+ * All return 0 (or a length) on success and a negative errno on failure, with
+ * the path named in the error slot.
+ */
+#ifndef MD_FILE_H
+#define MD_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read a whole file into a NUL-terminated buffer the caller frees. */
+int file_read_all(const char *path, char **out, size_t *len);
+
+/* Write a file crash-safely: temporary file in the same directory, fsync,
+ * rename over path, fsync the directory.  Readers see old or new, never half. */
+int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+
+/* Write a short string to a kernel control file (cgroup, /proc): one write(),
+ * no temporary file, because the kernel acts on the write itself. */
+int file_write_str(const char *path, const char *s);
+
+/* Printf-style variant of file_write_str. */
+int file_printf(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Read the first line of a small file (trailing newline removed). */
+int file_read_line(const char *path, char *buf, size_t size);
+
+/* mkdir -p: create path and its missing parents. */
+int mkdir_p(const char *path, mode_t mode);
+
+/* Does path exist (lstat succeeds)? */
+int path_exists(const char *path);
+
+/* rm -rf without crossing mount points or following symlinks. */
+int remove_tree(const char *path);
+
+#endif
