@@ -26,7 +26,7 @@ int log_parse_level(const char *name, enum log_level *out)
 
 void log_init(const char *progname)
 {
-    enum log_level l;
+    enum log_level l = LOG_WARN;
     const char *env = getenv("MINIDOCK_LOG");
     prog = progname;
     if (env && log_parse_level(env, &l) == 0)

@@ -4,7 +4,8 @@
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
-            -Wswitch-default -Wno-unused-parameter -Werror
+            -Wswitch-default -Wno-unused-parameter \
+            -Wno-format-truncation -Werror
 override CFLAGS   += -std=gnu17 $(WARNINGS)
 override CPPFLAGS += -D_GNU_SOURCE -I$(TOP)/lib
 

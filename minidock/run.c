@@ -1,0 +1,502 @@
+/* run.c — `minidock run --rootfs DIR [OPTIONS] [COMMAND [ARG...]]`.
+ *
+ * The foreground run: parse Docker's options, make a control group with the
+ * limits (lab 02), spawn the container in its namespaces (lab 01), then stay
+ * with it until it exits: forward signals, relay the terminal for -t, and
+ * exit with the container's status.  Finally remove the control group. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups.h"
+#include "err.h"
+#include "file.h"
+#include "log.h"
+#include "minidock.h"
+#include "namespaces.h"
+#include "str.h"
+#include "tty.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct run_opts {
+    struct ns_config cfg;
+    struct cg_limits limits;
+    strv_t env;
+    const char *name;
+    bool interactive, tty;
+    char id[65];
+    char hostname[64];
+};
+
+static void run_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage:  minidock run --rootfs DIR [OPTIONS] [COMMAND [ARG...]]\n"
+            "\n"
+            "Create and run a new container from a root file system\n"
+            "\n"
+            "Options:\n"
+            "      --rootfs DIR             Root file system of the container\n"
+            "      --name NAME              Assign a name to the container\n"
+            "  -h, --hostname NAME          Container host name (default: short id)\n"
+            "  -e, --env K=V                Set environment variables (K alone: from ours)\n"
+            "      --env-file FILE          Read in a file of environment variables\n"
+            "  -w, --workdir DIR            Working directory inside the container\n"
+            "  -u, --user USER[:GROUP]      Username or UID (format: <name|uid>[:<group|gid>])\n"
+            "  -i, --interactive            Keep STDIN open\n"
+            "  -t, --tty                    Allocate a pseudo-TTY\n"
+            "      --init                   Run an init inside the container that forwards\n"
+            "                               signals and reaps processes\n"
+            "      --privileged             Give extended privileges to this container\n"
+            "      --cap-add CAP            Add Linux capabilities\n"
+            "      --cap-drop CAP           Drop Linux capabilities\n"
+            "      --security-opt OPT       seccomp=unconfined | no-new-privileges\n"
+            "      --network MODE           none (default for now) or host\n"
+            "  -m, --memory SIZE            Memory limit (e.g. 64m, 1g)\n"
+            "      --memory-swap SIZE       Memory plus swap limit; -1 for unlimited swap\n"
+            "      --cpus N                 Number of CPUs (e.g. 1.5)\n"
+            "  -c, --cpu-shares N           CPU shares (relative weight)\n"
+            "      --pids-limit N           Tune container pids limit (-1 for unlimited)\n"
+            "      --help                   Print usage\n");
+}
+
+/* ---------------------------------------------------------------------------
+ * Options.
+ * ------------------------------------------------------------------------- */
+
+/* "-e K=V" sets K; "-e K" copies K from our own environment, if set. */
+static int add_env(strv_t *env, const char *spec)
+{
+    if (strchr(spec, '='))
+        return strv_env_set(env, spec);
+    const char *v = getenv(spec);
+    if (!v)
+        return 0;
+    char *kv = str_printf("%s=%s", spec, v);
+    int r = kv ? strv_env_set(env, kv) : err_set(ENOMEM, "environment");
+    free(kv);
+    return r;
+}
+
+/* --env-file: one K=V (or K) per line; blank lines and # comments skipped. */
+static int add_env_file(strv_t *env, const char *path)
+{
+    char *text = NULL;
+    int r = file_read_all(path, &text, NULL);
+    if (r < 0)
+        return err_wrap(r, "--env-file");
+    int lineno = 0;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && r == 0;
+         line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        char *l = str_trim(line);
+        if (!*l || *l == '#')
+            continue;
+        if (*l == '=' || isspace((unsigned char)*l))
+            r = err_setx(EINVAL, "--env-file %s:%d: invalid variable '%s'", path, lineno, l);
+        else
+            r = add_env(env, l);
+    }
+    free(text);
+    return r;
+}
+
+static bool valid_name(const char *n)
+{
+    if (!isalnum((unsigned char)n[0]) || !n[1])
+        return false;
+    for (const char *p = n; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+            return false;
+    return true;
+}
+
+static int parse_size_opt(const char *opt, const char *arg, int64_t *out)
+{
+    if (strcmp(arg, "-1") == 0) {
+        *out = -1;
+        return 0;
+    }
+    int r = parse_size(arg, out);
+    return r < 0 ? err_wrap(r, "%s", opt) : 0;
+}
+
+enum {
+    OPT_ROOTFS = 256, OPT_NAME, OPT_ENV_FILE, OPT_INIT, OPT_PRIVILEGED, OPT_CAP_ADD,
+    OPT_CAP_DROP, OPT_SECURITY_OPT, OPT_NETWORK, OPT_MEMORY_SWAP, OPT_CPUS, OPT_PIDS_LIMIT,
+    OPT_HELP,
+};
+
+static const struct option run_options[] = {
+    {"rootfs", required_argument, NULL, OPT_ROOTFS},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"hostname", required_argument, NULL, 'h'},
+    {"env", required_argument, NULL, 'e'},
+    {"env-file", required_argument, NULL, OPT_ENV_FILE},
+    {"workdir", required_argument, NULL, 'w'},
+    {"user", required_argument, NULL, 'u'},
+    {"interactive", no_argument, NULL, 'i'},
+    {"tty", no_argument, NULL, 't'},
+    {"init", no_argument, NULL, OPT_INIT},
+    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
+    {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+    {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"net", required_argument, NULL, OPT_NETWORK},
+    {"memory", required_argument, NULL, 'm'},
+    {"memory-swap", required_argument, NULL, OPT_MEMORY_SWAP},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"cpu-shares", required_argument, NULL, 'c'},
+    {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {0},
+};
+
+/* One option; returns 0, 1 for --help, or a negative errno. */
+static int apply_option(struct run_opts *o, int c, const char *arg)
+{
+    struct ns_config *cfg = &o->cfg;
+    int64_t n;
+    int r;
+    switch (c) {
+    case OPT_ROOTFS: cfg->rootfs = arg; return 0;
+    case OPT_NAME:
+        if (!valid_name(arg))
+            return err_setx(EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                                    "are allowed", arg);
+        o->name = arg;
+        return 0;
+    case 'h': cfg->hostname = arg; return 0;
+    case 'e': return add_env(&o->env, arg);
+    case OPT_ENV_FILE: return add_env_file(&o->env, arg);
+    case 'w': cfg->workdir = arg; return 0;
+    case 'u': cfg->user = arg; return 0;
+    case 'i': o->interactive = true; return 0;
+    case 't': o->tty = true; return 0;
+    case OPT_INIT: cfg->init = true; return 0;
+    case OPT_PRIVILEGED: cfg->sec.privileged = true; return 0;
+    case OPT_CAP_ADD: return sec_cap_add(&cfg->sec, arg);
+    case OPT_CAP_DROP: return sec_cap_drop(&cfg->sec, arg);
+    case OPT_SECURITY_OPT: return sec_parse_opt(&cfg->sec, arg);
+    case OPT_NETWORK:
+        if (strcmp(arg, "host") == 0)
+            cfg->share_net = true;
+        else if (strcmp(arg, "none") == 0)
+            cfg->share_net = false;
+        else
+            return err_setx(EINVAL, "--network %s: only 'none' and 'host' are supported for now",
+                            arg);
+        return 0;
+    case 'm': return parse_size_opt("--memory", arg, &o->limits.memory);
+    case OPT_MEMORY_SWAP: return parse_size_opt("--memory-swap", arg, &o->limits.memory_swap);
+    case OPT_CPUS: return cg_limits_set_cpus(&o->limits, arg);
+    case 'c':
+        r = str_to_i64(arg, 0, 262144, &n);
+        o->limits.cpu_shares = n;
+        return r < 0 ? err_wrap(r, "--cpu-shares") : 0;
+    case OPT_PIDS_LIMIT:
+        r = str_to_i64(arg, -1, INT32_MAX, &n);
+        o->limits.pids_max = n == 0 ? -1 : n;
+        return r < 0 ? err_wrap(r, "--pids-limit") : 0;
+    case OPT_HELP: return 1;
+    default: return err_setx(EINVAL, "unknown option");
+    }
+}
+
+static int parse_run_args(int argc, char **argv, struct run_opts *o)
+{
+    int c, r;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h:e:w:u:itm:c:", run_options, NULL)) != -1) {
+        if (c == '?' || c == ':')
+            return err_setx(EINVAL, "unknown flag or missing value: %s", argv[optind - 1]);
+        r = apply_option(o, c, optarg);
+        if (r != 0)
+            return r;
+    }
+    if (!o->cfg.rootfs)
+        return err_setx(EINVAL, "\"minidock run\" needs --rootfs DIR: images arrive with the "
+                                "image store (see 'minidock run --help')");
+    struct stat st;
+    if (stat(o->cfg.rootfs, &st) < 0)
+        return err_set(errno, "rootfs %s", o->cfg.rootfs);
+    if (!S_ISDIR(st.st_mode))
+        return err_setx(ENOTDIR, "rootfs %s: not a directory", o->cfg.rootfs);
+    if (optind >= argc)
+        return err_setx(EINVAL, "no command given: with --rootfs, say what to run "
+                                "(e.g. minidock run --rootfs DIR /bin/sh)");
+    o->cfg.argv = argv + optind;
+    if (o->limits.memory_swap > 0 && o->limits.memory > 0 &&
+        o->limits.memory_swap < o->limits.memory)
+        return err_setx(EINVAL, "--memory-swap must be at least --memory (it counts both)");
+    if (o->limits.memory_swap > 0 && o->limits.memory == 0)
+        return err_setx(EINVAL, "--memory-swap needs --memory as well");
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Identity and environment.
+ * ------------------------------------------------------------------------- */
+
+/* 64 hex characters, like Docker's container ids. */
+static int make_container_id(char id[65])
+{
+    unsigned char raw[32];
+    if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+        return err_set(errno, "getrandom");
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(id + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
+/* Docker's defaults first (PATH, HOSTNAME, TERM), then the user's -e. */
+static int build_environment(struct run_opts *o, strv_t *env)
+{
+    char *host = str_printf("HOSTNAME=%s", o->cfg.hostname);
+    int r = strv_push(env, DEFAULT_PATH);
+    if (r == 0)
+        r = strv_push_owned(env, host);
+    else
+        free(host);
+    if (r == 0 && o->tty)
+        r = strv_push(env, "TERM=xterm");
+    for (size_t i = 0; r == 0 && i < o->env.len; i++)
+        r = strv_env_set(env, o->env.v[i]);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * The control group.
+ * ------------------------------------------------------------------------- */
+
+static bool limits_requested(const struct cg_limits *l)
+{
+    return l->memory || l->memory_swap || l->cpu_quota_us || l->cpu_shares || l->pids_max;
+}
+
+static int create_cgroup(struct run_opts *o, struct cgroup **cg)
+{
+    struct cg_host host;
+    char name[128];
+    *cg = NULL;
+    int r = cg_detect(&host);
+    if (r < 0) {
+        if (!limits_requested(&o->limits))
+            return 0; /* no cgroups at all: run without, as a teaching fallback */
+        return err_wrap(r, "resource limits need cgroups");
+    }
+    snprintf(name, sizeof(name), "minidock/%s", o->id);
+    r = cg_create(&host, name, cg);
+    if (r == 0 && limits_requested(&o->limits))
+        r = cg_set_limits(*cg, &o->limits);
+    if (r < 0 && *cg) {
+        cg_destroy(*cg);
+        *cg = NULL;
+    }
+    return r;
+}
+
+static int join_cgroup(pid_t pid, void *arg)
+{
+    return arg ? cg_add_pid(arg, pid) : 0;
+}
+
+static void remove_cgroup(struct cgroup *cg)
+{
+    if (!cg)
+        return;
+    int procs = 0;
+    if (cg_count_procs(cg, &procs) == 0 && procs > 0)
+        cg_kill(cg, SIGKILL);
+    if (cg_destroy(cg) < 0)
+        log_warn("remove the container's cgroup: %s", err_msg());
+}
+
+/* ---------------------------------------------------------------------------
+ * Staying with the container: signals and the terminal.
+ * ------------------------------------------------------------------------- */
+
+struct session {
+    pid_t pid;
+    int console;      /* pty master, or -1 */
+    bool relay_stdin; /* -i -t: our stdin goes to the pty */
+    int exit_code;
+    bool exited;
+};
+
+static void drain_console(int console)
+{
+    fcntl(console, F_SETFL, fcntl(console, F_GETFL) | O_NONBLOCK);
+    while (tty_pump(console, STDOUT_FILENO) > 0)
+        ;
+}
+
+/* One signal from the signalfd: the container's end, a resize, or a
+ * signal for the container. */
+static void handle_signal(struct session *s, int sig)
+{
+    int status;
+    if (sig == SIGCHLD) {
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            s->exit_code = ns_exit_code(status);
+            s->exited = true;
+        }
+    } else if (sig == SIGWINCH) {
+        if (s->console >= 0)
+            tty_copy_winsize(STDIN_FILENO, s->console);
+    } else {
+        log_debug("forwarding signal %d to the container", sig);
+        kill(s->pid, sig);
+    }
+}
+
+static int supervise(struct session *s, int sigfd)
+{
+    struct pollfd fds[3] = {{.fd = sigfd, .events = POLLIN}, {.fd = -1}, {.fd = -1}};
+    if (s->console >= 0) {
+        fds[1] = (struct pollfd){.fd = s->console, .events = POLLIN};
+        if (s->relay_stdin)
+            fds[2] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+    }
+    handle_signal(s, SIGCHLD); /* it may have exited before we blocked SIGCHLD */
+    while (!s->exited) {
+        if (poll(fds, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return err_set(errno, "poll");
+        }
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sigfd, &si, sizeof(si)) == sizeof(si))
+                handle_signal(s, (int)si.ssi_signo);
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR) &&
+            tty_pump(s->console, STDOUT_FILENO) <= 0)
+            fds[1].fd = -1; /* the container closed its terminal */
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR) &&
+            tty_pump(STDIN_FILENO, s->console) <= 0)
+            fds[2].fd = -1; /* our stdin ended: keep the container running */
+    }
+    if (s->console >= 0)
+        drain_console(s->console);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * The verb.
+ * ------------------------------------------------------------------------- */
+
+static int start_and_wait(struct run_opts *o, struct cgroup *cg, const sigset_t *sigs)
+{
+    struct termios saved;
+    bool raw = false;
+    struct ns_process proc;
+    int devnull = -1, sigfd = -1, r;
+
+    if (!o->interactive) {
+        devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        o->cfg.stdio[0] = devnull;
+    }
+    o->cfg.tty = o->tty;
+    o->cfg.prestart = join_cgroup;
+    o->cfg.prestart_arg = cg;
+
+    r = ns_spawn(&o->cfg, &proc);
+    if (devnull >= 0)
+        close(devnull);
+    if (r < 0) {
+        fprintf(stderr, "minidock: %s\n", err_msg());
+        return proc.exit_code;
+    }
+    struct session s = {.pid = proc.pid, .console = proc.console,
+                        .relay_stdin = o->interactive, .exit_code = 125};
+    if (s.console >= 0 && isatty(STDIN_FILENO)) {
+        tty_copy_winsize(STDIN_FILENO, s.console);
+        raw = o->interactive && tty_make_raw(STDIN_FILENO, &saved) == 0;
+    }
+    sigfd = signalfd(-1, sigs, SFD_CLOEXEC);
+    if (sigfd < 0)
+        r = err_set(errno, "signalfd");
+    else
+        r = supervise(&s, sigfd);
+    if (raw)
+        tty_restore(STDIN_FILENO, &saved);
+    if (sigfd >= 0)
+        close(sigfd);
+    if (s.console >= 0)
+        close(s.console);
+    if (r < 0) {
+        kill(s.pid, SIGKILL);
+        waitpid(s.pid, NULL, 0);
+        return md_fail("run");
+    }
+    return s.exit_code;
+}
+
+int cmd_run(const struct md_global *g, int argc, char **argv)
+{
+    struct run_opts o = {0};
+    strv_t env = {0};
+    struct cgroup *cg = NULL;
+    sigset_t sigs, old;
+    int code = 125, r;
+
+    ns_config_init(&o.cfg);
+    r = parse_run_args(argc, argv, &o);
+    if (r == 1) {
+        run_usage(stdout);
+        code = 0;
+        goto out;
+    }
+    if (r < 0) {
+        fprintf(stderr, "minidock: run: %s\nSee 'minidock run --help'.\n", err_msg());
+        goto out;
+    }
+    if (make_container_id(o.id) < 0)
+        goto fail;
+    if (!o.cfg.hostname) {
+        snprintf(o.hostname, sizeof(o.hostname), "%.12s", o.id);
+        o.cfg.hostname = o.hostname;
+    }
+    if (build_environment(&o, &env) < 0)
+        goto fail;
+    o.cfg.envp = env.v;
+
+    /* Signals for the container are blocked here and read from a signalfd;
+     * the child unblocks them before it executes the command. */
+    sigemptyset(&sigs);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP && s != SIGSEGV && s != SIGBUS && s != SIGFPE &&
+            s != SIGILL && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU && s < SIGRTMIN)
+            sigaddset(&sigs, s);
+    sigprocmask(SIG_BLOCK, &sigs, &old);
+
+    if (create_cgroup(&o, &cg) < 0)
+        goto fail_unblock;
+    code = start_and_wait(&o, cg, &sigs);
+    remove_cgroup(cg);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    goto out;
+
+fail_unblock:
+    sigprocmask(SIG_SETMASK, &old, NULL);
+fail:
+    code = md_fail("run");
+out:
+    strv_free(&env);
+    strv_free(&o.env);
+    return code;
+}
