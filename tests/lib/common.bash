@@ -1,4 +1,5 @@
 # common.bash — helpers shared by the Bats tests (lab graders and end-to-end).
+bats_require_minimum_version 1.5.0
 #
 # Each test gets its own temporary directory ($T) that teardown removes, after
 # unmounting anything left below it.  Names are random so answers cannot be
@@ -48,4 +49,35 @@ kv() {
 # Inode of one of the host's namespaces: host_ns net
 host_ns() {
     readlink "/proc/self/ns/$1" | sed 's/.*\[\(.*\)\]/\1/'
+}
+
+MINIDOCK=$TOP/minidock/minidock
+PTYRUN=$TOP/tests/lib/ptyrun.py
+
+# minidock with the test's own root directory.
+md() {
+    "$MINIDOCK" --root "$T/root" "$@"
+}
+
+# The cgroup of a host pid in one v1 hierarchy (or "" for the unified one):
+# cgroup_of PID memory -> /minidock/<id>
+cgroup_of() {
+    local pid=$1 ctl=$2
+    if [ -z "$ctl" ]; then
+        sed -n 's/^0:://p' "/proc/$pid/cgroup"
+    else
+        awk -F: -v c="$ctl" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' \
+            "/proc/$pid/cgroup"
+    fi
+}
+
+# Directory of a v1 controller's hierarchy (memory, cpu, pids...), or "".
+v1_mount() {
+    awk -v c="$1" '$9 == "cgroup" { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $5 }' \
+        /proc/self/mountinfo | head -n1
+}
+
+# Groups left under the minidock/ parents, in every hierarchy.
+minidock_cgroups() {
+    find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path '*/minidock/*' 2>/dev/null
 }
