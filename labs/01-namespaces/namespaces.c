@@ -165,12 +165,19 @@ static int make_mounts_private(void)
     /* END LAB */
 }
 
-/* mount(2) with the target inside the new root, created if missing. */
+/* mount(2) on a path inside the new root, created if missing.  This runs
+ * before pivot_root (in a user namespace the kernel only lets us mount proc
+ * and sysfs while a full /proc is still visible), so a symbolic link planted
+ * in the rootfs at /proc or /dev could send the mount onto the host: refuse
+ * mount points that are links. */
 static int mount_at(const char *root, const char *target, const char *src, const char *fstype,
                     unsigned long flags, const char *data)
 {
     char path[PATH_MAX];
+    struct stat st;
     snprintf(path, sizeof(path), "%s%s", root, target);
+    if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+        return err_setx(ENOTDIR, "rootfs: %s is not a directory; refusing to mount on it", target);
     if (mkdir(path, 0755) < 0 && errno != EEXIST)
         return err_set(errno, "mkdir %s", target);
     if (mount(src, path, fstype, flags, data) < 0)
@@ -194,8 +201,8 @@ static const struct {
     {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"tty", 5, 0}, {"random", 1, 8}, {"urandom", 1, 9},
 };
 
-/* One device node in the container's /dev.  In a user namespace mknod is not
- * allowed, so the host's node is bind-mounted over an empty file instead. */
+/* One device node in the container's /dev.  In a user namespace mknod is
+ * refused, so the host's node is bind-mounted over an empty file instead. */
 static int make_device(const char *dev, const char *name, unsigned major, unsigned minor,
                        bool user_ns)
 {
@@ -225,27 +232,22 @@ static int mount_dev(const char *root, bool user_ns)
         {"/proc/self/fd/2", "stderr"},   {"pts/ptmx", "ptmx"},
     };
     char dev[PATH_MAX], path[PATH_MAX];
-    int r;
-
-    r = mount_at(root, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
-    if (r < 0)
-        return r;
+    int r = mount_at(root, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                     "mode=755,size=65536k");
     snprintf(dev, sizeof(dev), "%s/dev", root);
-    for (size_t i = 0; i < sizeof(std_devices) / sizeof(std_devices[0]); i++) {
+    for (size_t i = 0; i < sizeof(std_devices) / sizeof(std_devices[0]) && r == 0; i++)
         r = make_device(dev, std_devices[i].name, std_devices[i].major, std_devices[i].minor,
                         user_ns);
-        if (r < 0)
-            return r;
-    }
-    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]) && r == 0; i++) {
         snprintf(path, sizeof(path), "%s/%s", dev, links[i][1]);
         if (symlink(links[i][0], path) < 0)
-            return err_set(errno, "symlink /dev/%s", links[i][1]);
+            r = err_set(errno, "symlink /dev/%s", links[i][1]);
     }
     /* newinstance: the container's ptys are its own, not the host's */
-    r = mount_at(root, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-                 user_ns ? "newinstance,ptmxmode=0666,mode=0620"
-                         : "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    if (r == 0)
+        r = mount_at(root, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                     user_ns ? "newinstance,ptmxmode=0666,mode=0620"
+                             : "newinstance,ptmxmode=0666,mode=0620,gid=5");
     if (r == 0)
         r = mount_at(root, "/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                      "mode=1777,size=65536k");
@@ -255,20 +257,16 @@ static int mount_dev(const char *root, bool user_ns)
     return r;
 }
 
-/* sysfs describes the network namespace it was mounted from; read-only so
- * the container cannot reconfigure the host's devices. */
+/* sysfs shows the network devices of the namespace that mounts it, read-only
+ * so the container cannot reconfigure the host's hardware.  The kernel
+ * refuses it to a user namespace that does not own its network namespace
+ * (--user with the host's network): /sys then stays an empty tmpfs. */
 static int mount_sys(const char *root)
 {
     unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NOEXEC | MS_NODEV;
     int r = mount_at(root, "/sys", "sysfs", "sysfs", ro, NULL);
-    if (r == -EPERM) { /* sharing the host's network: bind the host's, read-only */
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/sys", root);
-        if (mount("/sys", path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-            mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
-            return err_set(errno, "bind /sys read-only");
-        r = 0;
-    }
+    if (r == -EPERM)
+        r = mount_at(root, "/sys", "tmpfs", "tmpfs", ro, "size=0");
     return r;
 }
 
@@ -291,7 +289,7 @@ static int pivot_into(const char *rootfs)
     /* END LAB */
 }
 
-/* The rootfs becomes a mount point (pivot_root requires one), then gets its
+/* The rootfs becomes a mount point (pivot_root requires one), gets its
  * /proc, /dev and /sys, then becomes "/". */
 static int enter_rootfs(const struct ns_config *cfg)
 {

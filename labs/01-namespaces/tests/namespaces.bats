@@ -240,3 +240,12 @@ start_bg() {
         grep -q 'got signal 15' "$T/out"
     done
 }
+
+@test "a rootfs whose /dev is a symbolic link to the host is refused" {
+    target=$T/$(rand_name outside)
+    rm -rf "$R/dev"
+    ln -s "$target" "$R/dev"
+    run -125 "$NSBOX" -r "$R" -- /bin/true
+    [[ "$output" == *"/dev is not a directory"* ]]
+    [ ! -e "$target" ]
+}
