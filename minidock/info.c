@@ -68,10 +68,12 @@ static void print_cgroups(void)
     printf("\n");
     for (int c = 0; c < CG_NCONTROLLERS; c++) {
         enum cg_controller ctl = (enum cg_controller)c;
-        bool ok = cg_host_has(&host, ctl);
-        const char *where = host.v1[c][0] ? host.v1[c] : host.unified;
-        printf("  %-9s         %s%s%s%s\n", cg_controller_name(ctl), ok ? "yes" : "no",
-               ok ? " (" : "", ok ? where : "", ok ? ")" : "");
+        bool v2, ok = cg_host_has(&host, ctl);
+        const char *where = cg_host_mount(&host, ctl, &v2);
+        if (ok && where)
+            printf("  %-9s         yes (%s %s)\n", cg_controller_name(ctl), v2 ? "v2" : "v1", where);
+        else
+            printf("  %-9s         no\n", cg_controller_name(ctl));
     }
 }
 

@@ -38,6 +38,7 @@ struct run_opts {
     bool interactive, tty;
     char id[65];
     char hostname[64];
+    struct cg_host cg_host;
 };
 
 static void run_usage(FILE *out)
@@ -289,17 +290,17 @@ static bool limits_requested(const struct cg_limits *l)
 
 static int create_cgroup(struct run_opts *o, struct cgroup **cg)
 {
-    struct cg_host host;
+    struct cg_host *host = &o->cg_host;
     char name[128];
     *cg = NULL;
-    int r = cg_detect(&host);
+    int r = cg_detect(host);
     if (r < 0) {
         if (!limits_requested(&o->limits))
             return 0; /* no cgroups at all: run without, as a teaching fallback */
         return err_wrap(r, "resource limits need cgroups");
     }
     snprintf(name, sizeof(name), "minidock/%s", o->id);
-    r = cg_create(&host, name, cg);
+    r = cg_create(host, name, cg);
     if (r == 0 && limits_requested(&o->limits))
         r = cg_set_limits(*cg, &o->limits);
     if (r < 0 && *cg) {
@@ -314,14 +315,16 @@ static int join_cgroup(pid_t pid, void *arg)
     return arg ? cg_add_pid(arg, pid) : 0;
 }
 
-static void remove_cgroup(struct cgroup *cg)
+/* Kill what is left (daemons the command started), remove the group, and
+ * the "minidock" parent too when no other container uses it. */
+static void remove_cgroup(const struct cg_host *host, struct cgroup *cg)
 {
     if (!cg)
         return;
     int procs = 0;
     if (cg_count_procs(cg, &procs) == 0 && procs > 0)
         cg_kill(cg, SIGKILL);
-    if (cg_destroy(cg) < 0)
+    if (cg_destroy(cg) < 0 || cg_remove_if_empty(host, "minidock") < 0)
         log_warn("remove the container's cgroup: %s", err_msg());
 }
 
@@ -476,18 +479,23 @@ int cmd_run(const struct md_global *g, int argc, char **argv)
     o.cfg.envp = env.v;
 
     /* Signals for the container are blocked here and read from a signalfd;
-     * the child unblocks them before it executes the command. */
+     * the child unblocks them before it executes the command.  An ignored
+     * signal is dropped before it can be read (a shell starts background
+     * jobs with SIGINT ignored), so each gets its default action back. */
     sigemptyset(&sigs);
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP && s != SIGSEGV && s != SIGBUS && s != SIGFPE &&
-            s != SIGILL && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU && s < SIGRTMIN)
-            sigaddset(&sigs, s);
+    for (int s = 1; s < SIGRTMIN; s++) {
+        if (s == SIGKILL || s == SIGSTOP || s == SIGSEGV || s == SIGBUS || s == SIGFPE ||
+            s == SIGILL || s == SIGTSTP || s == SIGTTIN || s == SIGTTOU)
+            continue;
+        signal(s, SIG_DFL);
+        sigaddset(&sigs, s);
+    }
     sigprocmask(SIG_BLOCK, &sigs, &old);
 
     if (create_cgroup(&o, &cg) < 0)
         goto fail_unblock;
     code = start_and_wait(&o, cg, &sigs);
-    remove_cgroup(cg);
+    remove_cgroup(&o.cg_host, cg);
     sigprocmask(SIG_SETMASK, &old, NULL);
     goto out;
 

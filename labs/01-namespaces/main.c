@@ -2,7 +2,7 @@
  *
  *   nsbox [--rootfs DIR] [--hostname NAME] [--user] [--privileged] [-e K=V]...
  *         [-w DIR] [-u UID[:GID]] [--init] [--cap-add CAP] [--cap-drop CAP]
- *         [--security-opt OPT] -- COMMAND [ARG...]
+ *         [--security-opt OPT] [--net host] -- COMMAND [ARG...]
  *
  * A thin driver over namespaces.c and security.c: parse the options, fill a
  * struct ns_config, spawn, forward signals, wait, exit with the command's

@@ -30,9 +30,9 @@ enum cg_controller { CG_CPU, CG_CPUACCT, CG_MEMORY, CG_PIDS, CG_FREEZER, CG_NCON
 
 struct cg_host {
     enum cg_mode mode;
-    char unified[PATH_MAX];                  /* cgroup2 mount point, "" if not used */
-    char v1[CG_NCONTROLLERS][PATH_MAX];      /* v1 mount point per controller, "" if none */
-    unsigned v2_controllers;                 /* bit (1 << cg_controller) when enabled in v2 */
+    char unified[PATH_MAX];             /* cgroup2 mount point, "" if not used */
+    char v1[CG_NCONTROLLERS][PATH_MAX]; /* v1 mount point per controller, "" if none */
+    unsigned v2_controllers;            /* bit (1 << cg_controller) when enabled in v2 */
 };
 
 /* Detect the host's cgroup layout from /proc/self/mountinfo.  force is NULL,
@@ -42,20 +42,25 @@ struct cg_host {
 int cg_detect(struct cg_host *host);
 int cg_detect_from(struct cg_host *host, const char *mountinfo, const char *force);
 
-const char *cg_mode_name(enum cg_mode mode);            /* "v1", "v2", "hybrid", "none" */
-const char *cg_controller_name(enum cg_controller c);   /* "memory", "cpu", ... */
+const char *cg_mode_name(enum cg_mode mode);          /* "v1", "v2", "hybrid", "none" */
+const char *cg_controller_name(enum cg_controller c); /* "memory", "cpu", ... */
 
 /* Can limits / statistics of controller c be used on this host? */
 bool cg_host_has(const struct cg_host *host, enum cg_controller c);
 
+/* Mount point whose files serve controller c (its v1 mount, or the cgroup2
+ * mount), or NULL when c is unavailable; *v2 tells which.  Hybrid hosts use v1
+ * for everything except the freezer: cgroup.freeze is simpler and safer. */
+const char *cg_host_mount(const struct cg_host *host, enum cg_controller c, bool *v2);
+
 /* Limits, in Docker's units.  Zero means "not set". */
 struct cg_limits {
-    int64_t memory;          /* bytes (-m) */
-    int64_t memory_swap;     /* memory + swap in bytes (--memory-swap); -1 = unlimited swap */
-    int64_t cpu_quota_us;    /* CPU time per period (--cpus 1.5 -> 150000 / 100000) */
+    int64_t memory;       /* bytes (-m) */
+    int64_t memory_swap;  /* memory + swap in bytes (--memory-swap); -1 = unlimited swap */
+    int64_t cpu_quota_us; /* CPU time per period (--cpus 1.5 -> 150000 / 100000) */
     int64_t cpu_period_us;
-    int64_t cpu_shares;      /* v1 shares, 2..262144 (--cpu-shares); mapped to v2 cpu.weight */
-    int64_t pids_max;        /* --pids-limit; -1 = unlimited */
+    int64_t cpu_shares; /* v1 shares, 2..262144 (--cpu-shares); mapped to v2 cpu.weight */
+    int64_t pids_max;   /* --pids-limit; -1 = unlimited */
 };
 
 /* Parse "--cpus 1.5" into quota and period. */
@@ -65,15 +70,15 @@ int cg_limits_set_cpus(struct cg_limits *limits, const char *cpus);
 uint64_t cg_shares_to_weight(uint64_t shares);
 
 struct cg_stats {
-    int64_t memory_usage;    /* bytes in use now */
-    int64_t memory_peak;     /* highest usage seen; -1 if the kernel does not say */
-    int64_t memory_limit;    /* bytes, -1 when unlimited */
-    int64_t oom_kills;       /* processes killed by the OOM killer in this group */
-    int64_t cpu_usage_ns;    /* CPU time used */
-    int64_t pids_current;    /* tasks in the group */
+    int64_t memory_usage; /* bytes in use now */
+    int64_t memory_peak;  /* highest usage seen; -1 if the kernel does not say */
+    int64_t memory_limit; /* bytes, -1 when unlimited */
+    int64_t oom_kills;    /* processes killed by the OOM killer in this group */
+    int64_t cpu_usage_ns; /* CPU time used */
+    int64_t pids_current; /* tasks in the group */
 };
 
-struct cgroup;  /* one group, in every hierarchy it lives in */
+struct cgroup; /* one group, in every hierarchy it lives in */
 
 /* Create group `name` (a relative path such as "minidock/<id>") in every
  * hierarchy the host uses.  In v2, enables the needed controllers in the
@@ -107,5 +112,10 @@ const char *cg_unified_path(const struct cgroup *cg);
  * cg_free() only frees the handle. */
 int cg_destroy(struct cgroup *cg);
 void cg_free(struct cgroup *cg);
+
+/* rmdir `name` (e.g. "cgbox", the parent of the groups a tool creates) in every
+ * hierarchy where it exists and is empty; a parent still in use is left alone.
+ * For tools that leave nothing behind; minidock keeps its "minidock/". */
+int cg_remove_if_empty(const struct cg_host *host, const char *name);
 
 #endif

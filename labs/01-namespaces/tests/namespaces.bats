@@ -82,9 +82,13 @@ start_bg() {
 }
 
 @test "nothing leaks into the host's mount table, during or after the run" {
+    # Put the rootfs under a *shared* mount, as on systemd hosts: without a
+    # private "/", every mount the container makes would propagate here.
+    mount --bind "$T" "$T"
+    mount --make-rshared "$T"
     before=$(wc -l </proc/self/mountinfo)
     start_bg -r "$R" -- /bin/probe sleep 30
-    ! grep -q " $R" /proc/self/mountinfo
+    ! grep -q " $R/" /proc/self/mountinfo
     [ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
     kill "$BG"; wait "$BG" 2>/dev/null || true; BG=
     [ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
