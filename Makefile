@@ -5,13 +5,14 @@
 #   make test     unit tests (ASan/UBSan), lab graders, end-to-end tests
 #   make demo     a short tour of minidock
 #   make grade    run the lab graders and print points per lab
+#   make student  the students' starter tree in build/student (LAB=N: from lab N)
 #   make format   clang-format every C file;  make lint: cppcheck
 TOP := $(CURDIR)
 include mk/common.mk
 
 LABS := labs/01-namespaces labs/02-cgroups
 
-.PHONY: all deps labs minidock fixtures test unit grade e2e demo format lint clean slides bench
+.PHONY: all deps labs minidock fixtures test unit grade e2e demo format lint clean student
 
 all: labs minidock fixtures
 
@@ -46,6 +47,9 @@ demo: deps
 	@$(MAKE) -s all
 	@scripts/demo
 
+student:
+	@scripts/make-student $(if $(LAB),--lab $(LAB)) build/student
+
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
 format:
@@ -61,4 +65,4 @@ clean:
 	@$(MAKE) -s -C minidock clean
 	@$(MAKE) -s -C tests/fixtures clean
 	@$(MAKE) -s -C tests/unit clean
-	rm -rf tests/.out
+	rm -rf tests/.out build

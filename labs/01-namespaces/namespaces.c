@@ -541,15 +541,16 @@ void ns_config_init(struct ns_config *cfg)
     sec_default(&cfg->sec);
 }
 
-static int clone_flags(const struct ns_config *cfg)
+/* The clone flags: one CLONE_NEW* per namespace the child is born in. */
+static int clone_flags(const struct ns_config *cfg, int *flags)
 {
     /* LAB(1): choose the namespaces the child is born in */
-    int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+    *flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
     if (!cfg->share_net)
-        flags |= CLONE_NEWNET;
+        *flags |= CLONE_NEWNET;
     if (cfg->user_ns)
-        flags |= CLONE_NEWUSER;
-    return flags;
+        *flags |= CLONE_NEWUSER;
+    return 0;
     /* END LAB */
 }
 
@@ -614,7 +615,11 @@ int ns_spawn(const struct ns_config *cfg, struct ns_process *proc)
         goto out;
     }
     struct child_args args = {.cfg = cfg, .sock = sv[1]};
-    proc->pid = clone(child_main, stack + CHILD_STACK_SIZE, clone_flags(cfg) | SIGCHLD, &args);
+    int flags = 0;
+    r = clone_flags(cfg, &flags);
+    if (r < 0)
+        goto out;
+    proc->pid = clone(child_main, stack + CHILD_STACK_SIZE, flags | SIGCHLD, &args);
     if (proc->pid < 0) {
         r = err_set(errno, "clone a child in new namespaces");
         goto out;
