@@ -6,13 +6,13 @@
 #   make demo     a short tour of minidock
 #   make grade    run the lab graders and print points per lab
 #   make student  the students' starter tree in build/student (LAB=N: from lab N)
-#   make format   clang-format every C file;  make lint: cppcheck
+#   make format   clang-format every C file;  make lint: format check + cppcheck
 TOP := $(CURDIR)
 include mk/common.mk
 
 LABS := labs/01-namespaces labs/02-cgroups
 
-.PHONY: all deps labs minidock fixtures test unit grade e2e demo format lint clean student
+.PHONY: format-check all deps labs minidock fixtures test unit grade e2e demo format lint clean student
 
 all: labs minidock fixtures
 
@@ -55,7 +55,10 @@ C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(C_FILES)
 
-lint:
+format-check:
+	@clang-format --dry-run --Werror $(C_FILES)
+
+lint: format-check
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	    --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib \
 	    $(filter %.c,$(C_FILES))

@@ -98,8 +98,9 @@ int parse_size(const char *s, int64_t *bytes)
     *bytes = (int64_t)total;
     return 0;
 bad:
-    return err_setx(EINVAL, "invalid size '%s': expected a number with an optional unit "
-                            "(b, k, m, g), e.g. 64m",
+    return err_setx(EINVAL,
+                    "invalid size '%s': expected a number with an optional unit "
+                    "(b, k, m, g), e.g. 64m",
                     s ? s : "");
 }
 

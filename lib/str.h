@@ -32,8 +32,8 @@ typedef struct {
     size_t len;
 } strv_t;
 
-int strv_push(strv_t *sv, const char *s);          /* copies s */
-int strv_push_owned(strv_t *sv, char *s);          /* takes s */
+int strv_push(strv_t *sv, const char *s); /* copies s */
+int strv_push_owned(strv_t *sv, char *s); /* takes s */
 void strv_free(strv_t *sv);
 /* Set or replace "KEY=value" in an environment vector. */
 int strv_env_set(strv_t *sv, const char *kv);

@@ -71,7 +71,8 @@ static void print_cgroups(void)
         bool v2, ok = cg_host_has(&host, ctl);
         const char *where = cg_host_mount(&host, ctl, &v2);
         if (ok && where)
-            printf("  %-9s         yes (%s %s)\n", cg_controller_name(ctl), v2 ? "v2" : "v1", where);
+            printf("  %-9s         yes (%s %s)\n", cg_controller_name(ctl), v2 ? "v2" : "v1",
+                   where);
         else
             printf("  %-9s         no\n", cg_controller_name(ctl));
     }

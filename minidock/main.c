@@ -32,16 +32,17 @@ int md_fail(const char *context)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage:  minidock [OPTIONS] COMMAND\n\n"
-                 "A self-sufficient runtime for containers, built from the labs of the course\n\n"
-                 "Options:\n"
-                 "      --root DIR         Root of minidock's data (default %s,\n"
-                 "                         or $MINIDOCK_ROOT)\n"
-                 "  -l, --log-level LEVEL  Set the logging level (debug, info, warn, error)\n"
-                 "  -D, --debug            Enable debug mode\n"
-                 "  -v, --version          Print version information and quit\n"
-                 "  -h, --help             Print usage\n\n"
-                 "Commands:\n",
+    fprintf(out,
+            "Usage:  minidock [OPTIONS] COMMAND\n\n"
+            "A self-sufficient runtime for containers, built from the labs of the course\n\n"
+            "Options:\n"
+            "      --root DIR         Root of minidock's data (default %s,\n"
+            "                         or $MINIDOCK_ROOT)\n"
+            "  -l, --log-level LEVEL  Set the logging level (debug, info, warn, error)\n"
+            "  -D, --debug            Enable debug mode\n"
+            "  -v, --version          Print version information and quit\n"
+            "  -h, --help             Print usage\n\n"
+            "Commands:\n",
             MD_DEFAULT_ROOT);
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
@@ -51,9 +52,9 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"root", required_argument, NULL, 'r'},  {"log-level", required_argument, NULL, 'l'},
-        {"debug", no_argument, NULL, 'D'},       {"version", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},        {0},
+        {"root", required_argument, NULL, 'r'}, {"log-level", required_argument, NULL, 'l'},
+        {"debug", no_argument, NULL, 'D'},      {"version", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},       {0},
     };
     struct md_global g = {.root = getenv("MINIDOCK_ROOT")};
     enum log_level level;
@@ -63,17 +64,25 @@ int main(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+l:Dvh", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': g.root = optarg; break;
+        case 'r':
+            g.root = optarg;
+            break;
         case 'l':
             if (log_parse_level(optarg, &level) < 0)
                 return md_fail(NULL);
             log_set_level(level);
             break;
-        case 'D': log_set_level(LOG_DEBUG); break;
-        case 'v': return cmd_version(&g, 0, NULL);
-        case 'h': usage(stdout); return 0;
+        case 'D':
+            log_set_level(LOG_DEBUG);
+            break;
+        case 'v':
+            return cmd_version(&g, 0, NULL);
+        case 'h':
+            usage(stdout);
+            return 0;
         default:
-            fprintf(stderr, "minidock: unknown flag: %s\nSee 'minidock --help'.\n", argv[optind - 1]);
+            fprintf(stderr, "minidock: unknown flag: %s\nSee 'minidock --help'.\n",
+                    argv[optind - 1]);
             return 125;
         }
     }

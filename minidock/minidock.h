@@ -10,7 +10,7 @@
 #define MD_DEFAULT_ROOT  "/var/lib/minidock"
 
 struct md_global {
-    const char *root;   /* --root / MINIDOCK_ROOT */
+    const char *root; /* --root / MINIDOCK_ROOT */
 };
 
 typedef int (*md_verb_fn)(const struct md_global *g, int argc, char **argv);

@@ -135,8 +135,18 @@ static int parse_size_opt(const char *opt, const char *arg, int64_t *out)
 }
 
 enum {
-    OPT_ROOTFS = 256, OPT_NAME, OPT_ENV_FILE, OPT_INIT, OPT_PRIVILEGED, OPT_CAP_ADD,
-    OPT_CAP_DROP, OPT_SECURITY_OPT, OPT_NETWORK, OPT_MEMORY_SWAP, OPT_CPUS, OPT_PIDS_LIMIT,
+    OPT_ROOTFS = 256,
+    OPT_NAME,
+    OPT_ENV_FILE,
+    OPT_INIT,
+    OPT_PRIVILEGED,
+    OPT_CAP_ADD,
+    OPT_CAP_DROP,
+    OPT_SECURITY_OPT,
+    OPT_NETWORK,
+    OPT_MEMORY_SWAP,
+    OPT_CPUS,
+    OPT_PIDS_LIMIT,
     OPT_HELP,
 };
 
@@ -173,25 +183,48 @@ static int apply_option(struct run_opts *o, int c, const char *arg)
     int64_t n;
     int r;
     switch (c) {
-    case OPT_ROOTFS: cfg->rootfs = arg; return 0;
+    case OPT_ROOTFS:
+        cfg->rootfs = arg;
+        return 0;
     case OPT_NAME:
         if (!valid_name(arg))
-            return err_setx(EINVAL, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
-                                    "are allowed", arg);
+            return err_setx(EINVAL,
+                            "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                            "are allowed",
+                            arg);
         o->name = arg;
         return 0;
-    case 'h': cfg->hostname = arg; return 0;
-    case 'e': return add_env(&o->env, arg);
-    case OPT_ENV_FILE: return add_env_file(&o->env, arg);
-    case 'w': cfg->workdir = arg; return 0;
-    case 'u': cfg->user = arg; return 0;
-    case 'i': o->interactive = true; return 0;
-    case 't': o->tty = true; return 0;
-    case OPT_INIT: cfg->init = true; return 0;
-    case OPT_PRIVILEGED: cfg->sec.privileged = true; return 0;
-    case OPT_CAP_ADD: return sec_cap_add(&cfg->sec, arg);
-    case OPT_CAP_DROP: return sec_cap_drop(&cfg->sec, arg);
-    case OPT_SECURITY_OPT: return sec_parse_opt(&cfg->sec, arg);
+    case 'h':
+        cfg->hostname = arg;
+        return 0;
+    case 'e':
+        return add_env(&o->env, arg);
+    case OPT_ENV_FILE:
+        return add_env_file(&o->env, arg);
+    case 'w':
+        cfg->workdir = arg;
+        return 0;
+    case 'u':
+        cfg->user = arg;
+        return 0;
+    case 'i':
+        o->interactive = true;
+        return 0;
+    case 't':
+        o->tty = true;
+        return 0;
+    case OPT_INIT:
+        cfg->init = true;
+        return 0;
+    case OPT_PRIVILEGED:
+        cfg->sec.privileged = true;
+        return 0;
+    case OPT_CAP_ADD:
+        return sec_cap_add(&cfg->sec, arg);
+    case OPT_CAP_DROP:
+        return sec_cap_drop(&cfg->sec, arg);
+    case OPT_SECURITY_OPT:
+        return sec_parse_opt(&cfg->sec, arg);
     case OPT_NETWORK:
         if (strcmp(arg, "host") == 0)
             cfg->share_net = true;
@@ -201,9 +234,12 @@ static int apply_option(struct run_opts *o, int c, const char *arg)
             return err_setx(EINVAL, "--network %s: only 'none' and 'host' are supported for now",
                             arg);
         return 0;
-    case 'm': return parse_size_opt("--memory", arg, &o->limits.memory);
-    case OPT_MEMORY_SWAP: return parse_size_opt("--memory-swap", arg, &o->limits.memory_swap);
-    case OPT_CPUS: return cg_limits_set_cpus(&o->limits, arg);
+    case 'm':
+        return parse_size_opt("--memory", arg, &o->limits.memory);
+    case OPT_MEMORY_SWAP:
+        return parse_size_opt("--memory-swap", arg, &o->limits.memory_swap);
+    case OPT_CPUS:
+        return cg_limits_set_cpus(&o->limits, arg);
     case 'c':
         r = str_to_i64(arg, 0, 262144, &n);
         o->limits.cpu_shares = n;
@@ -212,8 +248,10 @@ static int apply_option(struct run_opts *o, int c, const char *arg)
         r = str_to_i64(arg, -1, INT32_MAX, &n);
         o->limits.pids_max = n == 0 ? -1 : n;
         return r < 0 ? err_wrap(r, "--pids-limit") : 0;
-    case OPT_HELP: return 1;
-    default: return err_setx(EINVAL, "unknown option");
+    case OPT_HELP:
+        return 1;
+    default:
+        return err_setx(EINVAL, "unknown option");
     }
 }
 
@@ -424,8 +462,8 @@ static int start_and_wait(struct run_opts *o, struct cgroup *cg, const sigset_t 
         fprintf(stderr, "minidock: %s\n", err_msg());
         return proc.exit_code;
     }
-    struct session s = {.pid = proc.pid, .console = proc.console,
-                        .relay_stdin = o->interactive, .exit_code = 125};
+    struct session s = {
+        .pid = proc.pid, .console = proc.console, .relay_stdin = o->interactive, .exit_code = 125};
     if (s.console >= 0 && isatty(STDIN_FILENO)) {
         tty_copy_winsize(STDIN_FILENO, s.console);
         raw = o->interactive && tty_make_raw(STDIN_FILENO, &saved) == 0;

@@ -59,16 +59,30 @@ static int die(const char *what)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_USER = 256, OPT_PRIV, OPT_INIT, OPT_CAPADD, OPT_CAPDROP, OPT_SECOPT, OPT_NET, OPT_HELP };
+    enum {
+        OPT_USER = 256,
+        OPT_PRIV,
+        OPT_INIT,
+        OPT_CAPADD,
+        OPT_CAPDROP,
+        OPT_SECOPT,
+        OPT_NET,
+        OPT_HELP
+    };
     static const struct option opts[] = {
-        {"rootfs", required_argument, NULL, 'r'},   {"hostname", required_argument, NULL, 'h'},
-        {"user", no_argument, NULL, OPT_USER},      {"privileged", no_argument, NULL, OPT_PRIV},
-        {"env", required_argument, NULL, 'e'},      {"workdir", required_argument, NULL, 'w'},
-        {"uid", required_argument, NULL, 'u'},      {"init", no_argument, NULL, OPT_INIT},
+        {"rootfs", required_argument, NULL, 'r'},
+        {"hostname", required_argument, NULL, 'h'},
+        {"user", no_argument, NULL, OPT_USER},
+        {"privileged", no_argument, NULL, OPT_PRIV},
+        {"env", required_argument, NULL, 'e'},
+        {"workdir", required_argument, NULL, 'w'},
+        {"uid", required_argument, NULL, 'u'},
+        {"init", no_argument, NULL, OPT_INIT},
         {"cap-add", required_argument, NULL, OPT_CAPADD},
         {"cap-drop", required_argument, NULL, OPT_CAPDROP},
         {"security-opt", required_argument, NULL, OPT_SECOPT},
-        {"net", required_argument, NULL, OPT_NET},  {"help", no_argument, NULL, OPT_HELP},
+        {"net", required_argument, NULL, OPT_NET},
+        {"help", no_argument, NULL, OPT_HELP},
         {0},
     };
     struct ns_config cfg;
@@ -80,23 +94,47 @@ int main(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+r:h:e:w:u:", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': cfg.rootfs = optarg; break;
-        case 'h': cfg.hostname = optarg; break;
-        case 'e': r = strv_env_set(&env, optarg); break;
-        case 'w': cfg.workdir = optarg; break;
-        case 'u': cfg.user = optarg; break;
-        case OPT_USER: cfg.user_ns = true; break;
-        case OPT_PRIV: cfg.sec.privileged = true; break;
-        case OPT_INIT: cfg.init = true; break;
-        case OPT_CAPADD: r = sec_cap_add(&cfg.sec, optarg); break;
-        case OPT_CAPDROP: r = sec_cap_drop(&cfg.sec, optarg); break;
-        case OPT_SECOPT: r = sec_parse_opt(&cfg.sec, optarg); break;
+        case 'r':
+            cfg.rootfs = optarg;
+            break;
+        case 'h':
+            cfg.hostname = optarg;
+            break;
+        case 'e':
+            r = strv_env_set(&env, optarg);
+            break;
+        case 'w':
+            cfg.workdir = optarg;
+            break;
+        case 'u':
+            cfg.user = optarg;
+            break;
+        case OPT_USER:
+            cfg.user_ns = true;
+            break;
+        case OPT_PRIV:
+            cfg.sec.privileged = true;
+            break;
+        case OPT_INIT:
+            cfg.init = true;
+            break;
+        case OPT_CAPADD:
+            r = sec_cap_add(&cfg.sec, optarg);
+            break;
+        case OPT_CAPDROP:
+            r = sec_cap_drop(&cfg.sec, optarg);
+            break;
+        case OPT_SECOPT:
+            r = sec_parse_opt(&cfg.sec, optarg);
+            break;
         case OPT_NET:
             if (strcmp(optarg, "host") != 0)
                 r = err_setx(EINVAL, "--net: only 'host' is known to nsbox, got '%s'", optarg);
             cfg.share_net = true;
             break;
-        case OPT_HELP: usage(stdout); return 0;
+        case OPT_HELP:
+            usage(stdout);
+            return 0;
         default:
             fprintf(stderr, "nsbox: unknown or incomplete option '%s'\n", argv[optind - 1]);
             usage(stderr);

@@ -72,8 +72,8 @@ static int send_fd(int sock, int fd)
     struct frame f = {.type = FRAME_CONSOLE};
     char cbuf[CMSG_SPACE(sizeof(int))] = {0};
     struct iovec iov = {.iov_base = &f, .iov_len = sizeof(f)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                         .msg_controllen = sizeof(cbuf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -90,8 +90,8 @@ static ssize_t recv_frame(int sock, struct frame *f, int *fd)
 {
     char cbuf[CMSG_SPACE(sizeof(int))];
     struct iovec iov = {.iov_base = f, .iov_len = sizeof(*f)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                         .msg_controllen = sizeof(cbuf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     ssize_t n;
     do
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
@@ -198,7 +198,8 @@ static const struct {
     const char *name;
     unsigned major, minor;
 } std_devices[] = {
-    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"tty", 5, 0}, {"random", 1, 8}, {"urandom", 1, 9},
+    {"null", 1, 3}, {"zero", 1, 5},   {"full", 1, 7},
+    {"tty", 5, 0},  {"random", 1, 8}, {"urandom", 1, 9},
 };
 
 /* One device node in the container's /dev.  In a user namespace mknod is
@@ -228,8 +229,8 @@ static int make_device(const char *dev, const char *name, unsigned major, unsign
 static int mount_dev(const char *root, bool user_ns)
 {
     static const char *const links[][2] = {
-        {"/proc/self/fd", "fd"},         {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-        {"/proc/self/fd/2", "stderr"},   {"pts/ptmx", "ptmx"},
+        {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+        {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
     };
     char dev[PATH_MAX], path[PATH_MAX];
     int r = mount_at(root, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
@@ -509,8 +510,7 @@ static int child_main(void *p)
         goto fail;
     if (!cfg->sec.privileged && sec_protect_paths(&cfg->sec) < 0)
         goto fail;
-    if (cfg->user &&
-        sec_resolve_user("/etc", cfg->user, &uid, &gid, home, sizeof(home)) < 0)
+    if (cfg->user && sec_resolve_user("/etc", cfg->user, &uid, &gid, home, sizeof(home)) < 0)
         goto fail;
     if (enter_workdir(cfg->workdir) < 0)
         goto fail;
@@ -607,8 +607,8 @@ int ns_spawn(const struct ns_config *cfg, struct ns_process *proc)
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return err_set(errno, "socketpair");
 
-    stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                 -1, 0);
+    stack =
+        mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (stack == MAP_FAILED) {
         stack = NULL;
         r = err_set(errno, "allocate the child's stack");

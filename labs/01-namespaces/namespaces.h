@@ -26,18 +26,18 @@ struct ns_idmap {
 #define NS_DEFAULT_IDMAP ((struct ns_idmap){.host_base = 100000, .count = 65536})
 
 struct ns_config {
-    const char *rootfs;    /* becomes "/"; NULL keeps the host's root (lab steps) */
-    const char *hostname;  /* NULL: keep the host's name */
-    char *const *argv;     /* the command; argv[0] is searched in the container's PATH */
-    char *const *envp;     /* its environment */
-    const char *workdir;   /* created if missing; NULL = "/" */
-    const char *user;      /* Docker's --user spec; NULL = root */
-    bool user_ns;          /* new user namespace, root mapped to idmap */
+    const char *rootfs;   /* becomes "/"; NULL keeps the host's root (lab steps) */
+    const char *hostname; /* NULL: keep the host's name */
+    char *const *argv;    /* the command; argv[0] is searched in the container's PATH */
+    char *const *envp;    /* its environment */
+    const char *workdir;  /* created if missing; NULL = "/" */
+    const char *user;     /* Docker's --user spec; NULL = root */
+    bool user_ns;         /* new user namespace, root mapped to idmap */
     struct ns_idmap idmap;
-    bool init;             /* a tiny PID 1 that forwards signals and reaps */
-    bool tty;              /* a pty inside the container; master in ns_process */
-    bool share_net;        /* keep the host's network namespace */
-    int stdio[3];          /* descriptors for the command's 0, 1, 2; -1 = inherit ours */
+    bool init;      /* a tiny PID 1 that forwards signals and reaps */
+    bool tty;       /* a pty inside the container; master in ns_process */
+    bool share_net; /* keep the host's network namespace */
+    int stdio[3];   /* descriptors for the command's 0, 1, 2; -1 = inherit ours */
     struct sec_config sec;
 
     /* Called in the parent once the child exists and before it sets itself
@@ -47,9 +47,9 @@ struct ns_config {
 };
 
 struct ns_process {
-    pid_t pid;       /* the container's PID 1, as seen from the host */
-    int console;     /* pty master when cfg->tty, else -1 */
-    int exit_code;   /* on ns_spawn failure: 125 setup error, 126 cannot execute, 127 not found */
+    pid_t pid;     /* the container's PID 1, as seen from the host */
+    int console;   /* pty master when cfg->tty, else -1 */
+    int exit_code; /* on ns_spawn failure: 125 setup error, 126 cannot execute, 127 not found */
 };
 
 void ns_config_init(struct ns_config *cfg);

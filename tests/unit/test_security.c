@@ -20,8 +20,10 @@
 static void default_caps_are_dockers_fourteen(void **state)
 {
     static const char *const docker[] = {
-        "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID",
-        "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+        "CHOWN",   "DAC_OVERRIDE", "FSETID",           "FOWNER",
+        "MKNOD",   "NET_RAW",      "SETGID",           "SETUID",
+        "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE", "SYS_CHROOT",
+        "KILL",    "AUDIT_WRITE",
     };
     uint64_t mask = 0;
     for (size_t i = 0; i < sizeof(docker) / sizeof(docker[0]); i++) {
