@@ -58,7 +58,7 @@ out:
     return ret;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+int fd_write_all(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len > 0) {
@@ -100,7 +100,7 @@ int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode
     if (fd < 0)
         return err_set(errno, "create temporary file for %s", path);
 
-    int r = write_all(fd, buf, len);
+    int r = fd_write_all(fd, buf, len);
     if (r == 0 && fchmod(fd, mode) < 0)
         r = -errno;
     if (r == 0 && fsync(fd) < 0)
@@ -122,7 +122,7 @@ int file_write_str(const char *path, const char *s)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return err_set(errno, "open %s", path);
-    int r = write_all(fd, s, strlen(s));
+    int r = fd_write_all(fd, s, strlen(s));
     close(fd);
     if (r < 0)
         return err_set(-r, "write '%s' to %s", s, path);

@@ -26,6 +26,9 @@ int file_printf(const char *path, const char *fmt, ...) __attribute__((format(pr
 /* Read the first line of a small file (trailing newline removed). */
 int file_read_line(const char *path, char *buf, size_t size);
 
+/* write(2) until all of buf is written (retrying on EINTR); 0 or -errno. */
+int fd_write_all(int fd, const void *buf, size_t len);
+
 /* mkdir -p: create path and its missing parents. */
 int mkdir_p(const char *path, mode_t mode);
 

@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "tty.h"
 
 int tty_make_raw(int fd, struct termios *saved)
@@ -30,20 +31,6 @@ void tty_copy_winsize(int from, int to)
         ioctl(to, TIOCSWINSZ, &ws);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 long tty_pump(int in, int out)
 {
     char buf[16384];
@@ -53,6 +40,6 @@ long tty_pump(int in, int out)
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return errno == EIO ? 0 : -errno; /* EIO: the pty's other side closed */
-    int r = n > 0 ? write_all(out, buf, (size_t)n) : 0;
+    int r = n > 0 ? fd_write_all(out, buf, (size_t)n) : 0;
     return r < 0 ? r : n;
 }

@@ -18,15 +18,7 @@ teardown() {
 # Run a container in the background; sets BG (minidock) and CPID (the
 # container's PID 1 as the host sees it).
 start_bg() {
-    "$MINIDOCK" --root "$T/root" run "$@" &
-    BG=$!
-    for _ in $(seq 100); do
-        CPID=$(pgrep -P "$BG" | head -n1)
-        [ -n "$CPID" ] && grep -q probe "/proc/$CPID/cmdline" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "the container did not start" >&2
-    return 1
+    start_container_bg "$MINIDOCK" --root "$T/root" run "$@"
 }
 
 stop_bg() {

@@ -81,3 +81,18 @@ v1_mount() {
 minidock_cgroups() {
     find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path '*/minidock/*' 2>/dev/null
 }
+
+# Start a runtime in the background ("$@" is its whole command line) and wait
+# until its child, the container's PID 1, runs the probe.  Sets BG (the
+# runtime) and CPID (the container's PID 1 as the host sees it).
+start_container_bg() {
+    "$@" &
+    BG=$!
+    for _ in $(seq 100); do
+        CPID=$(pgrep -P "$BG" | head -n1)
+        [ -n "$CPID" ] && grep -q probe "/proc/$CPID/cmdline" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "the container did not start" >&2
+    return 1
+}

@@ -21,15 +21,7 @@ teardown() {
 # Start a long-running container in the background; sets BG (nsbox) and CPID
 # (the container's PID 1 as the host sees it).
 start_bg() {
-    "$NSBOX" "$@" &
-    BG=$!
-    for _ in $(seq 100); do
-        CPID=$(pgrep -P "$BG" | head -n1)
-        [ -n "$CPID" ] && grep -q probe "/proc/$CPID/cmdline" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "the container did not start" >&2
-    return 1
+    start_container_bg "$NSBOX" "$@"
 }
 
 @test "every namespace of the container differs from the host's" {
