@@ -326,6 +326,19 @@ static bool limits_requested(const struct cg_limits *l)
     return l->memory || l->memory_swap || l->cpu_quota_us || l->cpu_shares || l->pids_max;
 }
 
+/* Kill what is left (daemons the command started), remove the group, and
+ * the "minidock" parent too when no other container uses it. */
+static void remove_cgroup(const struct cg_host *host, struct cgroup *cg)
+{
+    if (!cg)
+        return;
+    int procs = 0;
+    if (cg_count_procs(cg, &procs) == 0 && procs > 0)
+        cg_kill(cg, SIGKILL);
+    if (cg_destroy(cg) < 0 || cg_remove_if_empty(host, "minidock") < 0)
+        log_warn("remove the container's cgroup: %s", err_msg());
+}
+
 static int create_cgroup(struct run_opts *o, struct cgroup **cg)
 {
     struct cg_host *host = &o->cg_host;
@@ -342,7 +355,7 @@ static int create_cgroup(struct run_opts *o, struct cgroup **cg)
     if (r == 0 && limits_requested(&o->limits))
         r = cg_set_limits(*cg, &o->limits);
     if (r < 0 && *cg) {
-        cg_destroy(*cg);
+        remove_cgroup(host, *cg);
         *cg = NULL;
     }
     return r;
@@ -351,19 +364,6 @@ static int create_cgroup(struct run_opts *o, struct cgroup **cg)
 static int join_cgroup(pid_t pid, void *arg)
 {
     return arg ? cg_add_pid(arg, pid) : 0;
-}
-
-/* Kill what is left (daemons the command started), remove the group, and
- * the "minidock" parent too when no other container uses it. */
-static void remove_cgroup(const struct cg_host *host, struct cgroup *cg)
-{
-    if (!cg)
-        return;
-    int procs = 0;
-    if (cg_count_procs(cg, &procs) == 0 && procs > 0)
-        cg_kill(cg, SIGKILL);
-    if (cg_destroy(cg) < 0 || cg_remove_if_empty(host, "minidock") < 0)
-        log_warn("remove the container's cgroup: %s", err_msg());
 }
 
 /* ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 load ../lib/common
 
 setup() {
+    CGROUPS_BEFORE=$(minidock_cgroups)
     make_tmp
     chmod 755 "$T"
     R=$T/rootfs
@@ -11,7 +12,7 @@ setup() {
 }
 
 teardown() {
-    [ -n "${BG:-}" ] && kill -KILL "$BG" 2>/dev/null; wait 2>/dev/null || true
+    kill_and_clean_cgroups "$CGROUPS_BEFORE"
     cleanup_tree "$T"
 }
 
@@ -239,4 +240,44 @@ STEPS
     run md run --rootfs "$R" --network host /bin/probe info
     [ "$(kv ns.net <<<"$output")" = "$(host_ns net)" ]
     run -125 md run --rootfs "$R" --network bridge /bin/true
+}
+
+@test "--memory-swap sets memory plus swap; -1 leaves swap unlimited" {
+    mem=$(v1_mount memory)
+    [ -n "$mem" ] || skip "no cgroup v1 memory controller on this host (covered by the unit tests)"
+    start_bg --rootfs "$R" -m 32m --memory-swap 80m /bin/probe sleep 30
+    cg=$(cgroup_of "$CPID" memory)
+    [ "$(cat "$mem$cg/memory.limit_in_bytes")" = $((32 << 20)) ]
+    [ "$(cat "$mem$cg/memory.memsw.limit_in_bytes")" = $((80 << 20)) ]
+    stop_bg
+    start_bg --rootfs "$R" -m 32m --memory-swap -1 /bin/probe sleep 30
+    cg=$(cgroup_of "$CPID" memory)
+    [ "$(cat "$mem$cg/memory.memsw.limit_in_bytes")" -gt $((1 << 40)) ]
+    stop_bg
+}
+
+@test "MINIDOCK_CGROUP=v2 puts the container in the cgroup2 hierarchy only" {
+    grep -q ' - cgroup2 ' /proc/self/mountinfo || skip "no cgroup2 mount on this host"
+    MINIDOCK_CGROUP=v2 start_bg --rootfs "$R" /bin/probe sleep 30
+    [[ "$(cgroup_of "$CPID" "")" == /minidock/* ]]
+    if [ -n "$(v1_mount memory)" ]; then
+        [ "$(cgroup_of "$CPID" memory)" = "$(cgroup_of $$ memory)" ]   # not moved in v1
+    fi
+    stop_bg
+    unified=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+    if grep -qw memory "$unified/cgroup.controllers"; then
+        MINIDOCK_CGROUP=v2 run md run --rootfs "$R" -m 32m /bin/true
+        [ "$status" -eq 0 ]
+    else   # hybrid host: the cgroup2 tree has no memory controller to limit with
+        MINIDOCK_CGROUP=v2 run -125 md run --rootfs "$R" -m 32m /bin/true
+        [[ "$output" == *"memory controller"* ]]
+    fi
+}
+
+@test "MINIDOCK_CGROUP=v1 uses the v1 hierarchies only" {
+    [ -n "$(v1_mount memory)" ] || skip "no cgroup v1 hierarchies on this host"
+    MINIDOCK_CGROUP=v1 start_bg --rootfs "$R" -m 40m /bin/probe sleep 30
+    [[ "$(cgroup_of "$CPID" memory)" == /minidock/* ]]
+    [ "$(cgroup_of "$CPID" "")" = "$(cgroup_of $$ "")" ]
+    stop_bg
 }

@@ -77,9 +77,24 @@ v1_mount() {
         /proc/self/mountinfo | head -n1
 }
 
-# Groups left under the minidock/ parents, in every hierarchy.
+# Groups under the minidock/ parents, in every hierarchy (parents included).
 minidock_cgroups() {
-    find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path '*/minidock/*' 2>/dev/null
+    find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d \( -name minidock -o -path '*/minidock/*' \) \
+        2>/dev/null | sort
+}
+
+# Teardown helper: kill the background runtime and its container, then remove
+# the cgroups that appeared since $1 (a minidock_cgroups listing taken in setup).
+kill_and_clean_cgroups() {
+    local before=$1 d
+    [ -n "${CPID:-}" ] && kill -KILL "$CPID" 2>/dev/null
+    [ -n "${BG:-}" ] && kill -KILL "$BG" 2>/dev/null
+    wait 2>/dev/null || true
+    comm -13 <(echo "$before") <(minidock_cgroups) | sort -r | while read -r d; do
+        [ -d "$d" ] || continue
+        for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+        for _ in $(seq 50); do rmdir "$d" 2>/dev/null && break; sleep 0.05; done
+    done
 }
 
 # Start a runtime in the background ("$@" is its whole command line) and wait
@@ -90,7 +105,8 @@ start_container_bg() {
     BG=$!
     for _ in $(seq 100); do
         CPID=$(pgrep -P "$BG" | head -n1)
-        [ -n "$CPID" ] && grep -q probe "/proc/$CPID/cmdline" 2>/dev/null && return 0
+        # comm changes at execve; the cmdline of the clone child would match early
+        [ -n "$CPID" ] && [ "$(cat "/proc/$CPID/comm" 2>/dev/null)" = probe ] && return 0
         sleep 0.05
     done
     echo "the container did not start" >&2

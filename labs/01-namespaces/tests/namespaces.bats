@@ -245,3 +245,9 @@ start_bg() {
     [[ "$output" == *"/dev is not a directory"* ]]
     [ ! -e "$target" ]
 }
+
+@test "--init reaps orphaned processes: no zombie is left" {
+    run "$NSBOX" -r "$R" --init -- /bin/sh -c '(sleep 0.2 &); sleep 1; ps -o stat,comm'
+    [ "$status" -eq 0 ]
+    ! grep -q '^Z' <<<"$output"
+}
