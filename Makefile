@@ -10,9 +10,9 @@
 TOP := $(CURDIR)
 include mk/common.mk
 
-LABS := labs/01-namespaces labs/02-cgroups
+LABS := $(sort $(dir $(wildcard labs/*/Makefile)))
 
-.PHONY: format-check all deps labs minidock fixtures test unit grade e2e demo format lint clean student
+.PHONY: format-check all deps labs minidock fixtures test unit grade e2e demo format lint clean student slides
 
 all: labs minidock fixtures
 
@@ -49,6 +49,9 @@ demo: deps
 
 student:
 	@scripts/make-student $(if $(LAB),--lab $(LAB)) build/student
+
+slides:
+	@scripts/slides
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 

@@ -1,0 +1,1 @@
+cgroups_SRCS := $(LIB_SRCS) $(TOP)/labs/02-cgroups/cgroups.c

@@ -1,0 +1,1 @@
+lib_SRCS := $(LIB_SRCS)
