@@ -1,0 +1,2 @@
+template_SRCS := $(LIB_SRCS) $(TOP)/minidock/template.c
+template_LIBS := $(call pkglibs,jansson)
