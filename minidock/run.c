@@ -24,6 +24,7 @@
 #include "file.h"
 #include "log.h"
 #include "minidock.h"
+#include "names.h"
 #include "namespaces.h"
 #include "str.h"
 #include "tty.h"
@@ -114,16 +115,6 @@ static int add_env_file(strv_t *env, const char *path)
     return r;
 }
 
-static bool valid_name(const char *n)
-{
-    if (!isalnum((unsigned char)n[0]) || !n[1])
-        return false;
-    for (const char *p = n; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-            return false;
-    return true;
-}
-
 static int parse_size_opt(const char *opt, const char *arg, int64_t *out)
 {
     if (strcmp(arg, "-1") == 0) {
@@ -187,7 +178,7 @@ static int apply_option(struct run_opts *o, int c, const char *arg)
         cfg->rootfs = arg;
         return 0;
     case OPT_NAME:
-        if (!valid_name(arg))
+        if (!names_valid(arg))
             return err_setx(EINVAL,
                             "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                             "are allowed",

@@ -29,8 +29,8 @@ struct pipe;
 
 struct arg {
     enum arg_kind kind;
-    char *name;       /* ARG_VAR: "$x" ("$" for the root); ARG_FUNC: the function */
-    char **fields;    /* .A.B after the operand */
+    char *name;    /* ARG_VAR: "$x" ("$" for the root); ARG_FUNC: the function */
+    char **fields; /* .A.B after the operand */
     size_t nfields;
     json_t *literal;  /* ARG_LITERAL */
     struct pipe *sub; /* ARG_PIPE: (pipeline) */
@@ -213,8 +213,8 @@ static int parse_string(struct lexer *lx, struct arg *a)
 }
 
 static const char *const functions[] = {
-    "json", "index", "len", "println", "print", "join", "lower", "upper",
-    "split", "title", "eq", "ne", "not", "and", "or",
+    "json",  "index", "len", "println", "print", "join", "lower", "upper",
+    "split", "title", "eq",  "ne",      "not",   "and",  "or",
 };
 
 static bool known_function(const char *name)
@@ -516,8 +516,8 @@ static int parse_list(struct parser *ps, struct list *l, enum stop *stop, int de
             return parse_error(&lx, lx.p, "missing value for command");
         if (keyword(&lx, "end") || keyword(&lx, "else")) {
             if (depth == 0)
-                return parse_error(&lx, body, lx.p[-1] == 'd' ? "unexpected {{end}}"
-                                                               : "unexpected {{else}}");
+                return parse_error(&lx, body,
+                                   lx.p[-1] == 'd' ? "unexpected {{end}}" : "unexpected {{else}}");
             *stop = lx.p[-1] == 'd' ? STOP_END : STOP_ELSE;
             return 0;
         }
@@ -695,7 +695,9 @@ static int eval_operand(struct exec *x, json_t *dot, const struct arg *a, json_t
     int r = 0;
     switch (a->kind) {
     case ARG_DOT:
-    case ARG_FIELD: base = ref(dot); break;
+    case ARG_FIELD:
+        base = ref(dot);
+        break;
     case ARG_VAR:
         if (strcmp(a->name, "$") == 0) {
             base = ref(x->root);
@@ -709,10 +711,15 @@ static int eval_operand(struct exec *x, json_t *dot, const struct arg *a, json_t
         return err_setx(EINVAL, "template: undefined variable \"%s\"", a->name);
     found:
         break;
-    case ARG_LITERAL: base = ref(a->literal); break;
-    case ARG_PIPE: r = eval_pipe(x, dot, a->sub, &base); break;
+    case ARG_LITERAL:
+        base = ref(a->literal);
+        break;
+    case ARG_PIPE:
+        r = eval_pipe(x, dot, a->sub, &base);
+        break;
     case ARG_FUNC:
-    default: return err_setx(EINVAL, "template: \"%s\" is not a value", a->name);
+    default:
+        return err_setx(EINVAL, "template: \"%s\" is not a value", a->name);
     }
     for (size_t i = 0; r == 0 && i < a->nfields; i++) {
         json_t *next = ref(get_field(base, a->fields[i]));
@@ -946,7 +953,9 @@ static int exec_list(struct exec *x, json_t *dot, const struct list *l);
 /* range over a list (index, element) or an object (sorted key, value). */
 static int exec_range(struct exec *x, json_t *dot, const struct node *n, json_t *v)
 {
-    size_t count = json_is_array(v) ? json_array_size(v) : json_is_object(v) ? json_object_size(v) : 0;
+    size_t count = json_is_array(v)    ? json_array_size(v)
+                   : json_is_object(v) ? json_object_size(v)
+                                       : 0;
     if (v && !json_is_null(v) && !json_is_array(v) && !json_is_object(v))
         return err_setx(EINVAL, "template: range can't iterate over %s",
                         json_is_string(v) ? "a string" : "a scalar");
@@ -994,16 +1003,21 @@ static int exec_node(struct exec *x, json_t *dot, const struct node *n)
             print_value(x->out, v);
         keep = x->nvars; /* a declaration lives until the end of the enclosing block */
         break;
-    case NODE_IF: r = exec_list(x, dot, truthy(v) ? &n->body : &n->alt); break;
+    case NODE_IF:
+        r = exec_list(x, dot, truthy(v) ? &n->body : &n->alt);
+        break;
     case NODE_WITH:
         if (n->pipe->ndecl)
             r = set_var(x, n->pipe->decl[0], v);
         if (r == 0)
             r = truthy(v) ? exec_list(x, v, &n->body) : exec_list(x, dot, &n->alt);
         break;
-    case NODE_RANGE: r = exec_range(x, dot, n, v); break;
+    case NODE_RANGE:
+        r = exec_range(x, dot, n, v);
+        break;
     case NODE_TEXT:
-    default: break;
+    default:
+        break;
     }
     json_decref(v);
     drop_vars(x, keep);

@@ -158,14 +158,10 @@ static void execution_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(the_courses_templates),
-        cmocka_unit_test(fields_and_printing),
-        cmocka_unit_test(range_with_variables),
-        cmocka_unit_test(if_else_with),
-        cmocka_unit_test(functions_and_pipelines),
-        cmocka_unit_test(trim_markers),
-        cmocka_unit_test(parse_errors_name_the_column),
-        cmocka_unit_test(execution_errors),
+        cmocka_unit_test(the_courses_templates),        cmocka_unit_test(fields_and_printing),
+        cmocka_unit_test(range_with_variables),         cmocka_unit_test(if_else_with),
+        cmocka_unit_test(functions_and_pipelines),      cmocka_unit_test(trim_markers),
+        cmocka_unit_test(parse_errors_name_the_column), cmocka_unit_test(execution_errors),
     };
     return cmocka_run_group_tests_name("template", tests, load, unload);
 }

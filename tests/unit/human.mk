@@ -1,0 +1,1 @@
+human_SRCS := $(TOP)/minidock/human.c

@@ -1,0 +1,1 @@
+names_SRCS := $(TOP)/minidock/names.c
