@@ -211,15 +211,25 @@ int sec_resolve_user(const char *etc_dir, const char *spec, uid_t *uid, gid_t *g
 
 /* Files that describe or control the host: hidden behind /dev/null (files)
  * or an empty read-only tmpfs (directories). */
-static const char *const masked_paths[] = {
-    "/proc/acpi",       "/proc/asound",        "/proc/interrupts",  "/proc/kcore",
-    "/proc/keys",       "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi",
-    "/proc/timer_list", "/proc/timer_stats",   "/sys/firmware",     "/sys/devices/virtual/powercap",
+const char *const sec_masked_paths[] = {
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/interrupts",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+    NULL,
 };
 
 /* Kernel tunables the container may read but not change. */
-static const char *const readonly_paths[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+const char *const sec_readonly_paths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
 static int mask_path(const char *path)
@@ -256,10 +266,10 @@ int sec_protect_paths(const struct sec_config *sec)
 {
     /* LAB(1): hide the masked paths and freeze the read-only ones */
     int r = 0;
-    for (size_t i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]) && r == 0; i++)
-        r = mask_path(masked_paths[i]);
-    for (size_t i = 0; i < sizeof(readonly_paths) / sizeof(readonly_paths[0]) && r == 0; i++)
-        r = make_readonly(readonly_paths[i]);
+    for (size_t i = 0; sec_masked_paths[i] && r == 0; i++)
+        r = mask_path(sec_masked_paths[i]);
+    for (size_t i = 0; sec_readonly_paths[i] && r == 0; i++)
+        r = make_readonly(sec_readonly_paths[i]);
     return r;
     /* END LAB */
 }
@@ -373,7 +383,7 @@ int sec_apply(const struct sec_config *sec, uid_t uid, gid_t gid)
  * clock setting, ptrace of other processes' memory (process_vm_*), and so on.
  * ------------------------------------------------------------------------- */
 
-static const char *const allowed_syscalls[] = {
+const char *const sec_syscalls_default[] = {
     /* files and descriptors */
     "access",
     "chdir",
@@ -736,10 +746,11 @@ static const char *const allowed_syscalls[] = {
     "mq_timedsend",
     "mq_timedsend_time64",
     "mq_unlink",
+    NULL,
 };
 
 /* Allowed only with CAP_SYS_ADMIN (e.g. --cap-add SYS_ADMIN), as in Docker. */
-static const char *const sys_admin_syscalls[] = {
+const char *const sec_syscalls_sys_admin[] = {
     "mount",
     "umount",
     "umount2",
@@ -759,11 +770,16 @@ static const char *const sys_admin_syscalls[] = {
     "perf_event_open",
     "bpf",
     "clone3",
+    NULL,
 };
 
-static int allow_names(scmp_filter_ctx ctx, const char *const *names, size_t n)
+const char *const sec_syscalls_sys_ptrace[] = {
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", NULL,
+};
+
+static int allow_names(scmp_filter_ctx ctx, const char *const *names)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; names[i]; i++) {
         int nr = seccomp_syscall_resolve_name(names[i]);
         if (nr == __NR_SCMP_ERROR)
             continue; /* not a system call on this architecture */
@@ -779,8 +795,7 @@ static int allow_names(scmp_filter_ctx ctx, const char *const *names, size_t n)
  * read, so it gets ENOSYS and the C library falls back to clone. */
 static int restrict_clone(scmp_filter_ctx ctx, bool sys_admin)
 {
-    const uint64_t ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
-                              CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
+    const uint64_t ns_flags = SEC_CLONE_NS_FLAGS;
     int r;
     if (sys_admin)
         return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 0);
@@ -812,14 +827,11 @@ int sec_load_seccomp(uint64_t caps)
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
     if (!ctx)
         return err_setx(ENOMEM, "seccomp_init failed");
-    r = allow_names(ctx, allowed_syscalls, sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]));
+    r = allow_names(ctx, sec_syscalls_default);
     if (r == 0 && sys_admin)
-        r = allow_names(ctx, sys_admin_syscalls,
-                        sizeof(sys_admin_syscalls) / sizeof(sys_admin_syscalls[0]));
+        r = allow_names(ctx, sec_syscalls_sys_admin);
     if (r == 0 && (caps & (1ULL << CAP_SYS_PTRACE)))
-        r = allow_names(
-            ctx, (const char *const[]){"ptrace", "process_vm_readv", "process_vm_writev", "kcmp"},
-            4);
+        r = allow_names(ctx, sec_syscalls_sys_ptrace);
     if (r == 0 && (r = restrict_clone(ctx, sys_admin)) < 0)
         r = err_set(-r, "seccomp: clone rule");
     if (r == 0 && (r = restrict_personality(ctx)) < 0)

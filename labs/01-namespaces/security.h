@@ -53,6 +53,19 @@ int sec_protect_paths(const struct sec_config *sec);
  * execve; after it the process can no longer undo anything. */
 int sec_apply(const struct sec_config *sec, uid_t uid, gid_t gid);
 
+/* The lists behind the defaults (NULL-terminated), for tools that describe
+ * them, such as minidock's OCI config.json: masked and read-only paths, the
+ * system calls always allowed, and those allowed with CAP_SYS_ADMIN or
+ * CAP_SYS_PTRACE.  clone is allowed without SEC_CLONE_NS_FLAGS only. */
+extern const char *const sec_masked_paths[];
+extern const char *const sec_readonly_paths[];
+extern const char *const sec_syscalls_default[];
+extern const char *const sec_syscalls_sys_admin[];
+extern const char *const sec_syscalls_sys_ptrace[];
+#define SEC_CLONE_NS_FLAGS                                                                         \
+    (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |     \
+     CLONE_NEWCGROUP | CLONE_NEWTIME)
+
 /* Build and load the default seccomp profile (allow-list, EPERM by default).
  * caps matter: with CAP_SYS_ADMIN the mount family is allowed, as in Docker. */
 int sec_load_seccomp(uint64_t caps);
