@@ -18,6 +18,7 @@ static const struct verb {
 } verbs[] = {
     {"info", cmd_info, "Display system-wide information"},
     {"run", cmd_run, "Create and run a new container"},
+    {"spec", cmd_spec, "Print the OCI runtime config.json of a container"},
     {"version", cmd_version, "Show the minidock version information"},
 };
 

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "minidock.h"
 #include "names.h"
+#include "spec.h"
 #include "namespaces.h"
 #include "str.h"
 #include "tty.h"
@@ -533,6 +534,56 @@ fail_unblock:
 fail:
     code = md_fail("run");
 out:
+    strv_free(&env);
+    strv_free(&o.env);
+    return code;
+}
+
+/* `minidock spec`: the OCI runtime-spec config.json of the container that
+ * `run` would start with the same options (like `runc spec`, but filled in). */
+int cmd_spec(const struct md_global *g, int argc, char **argv)
+{
+    struct run_opts o = {0};
+    strv_t env = {0};
+    json_t *spec = NULL;
+    char cgroup[128];
+    int code = 125;
+
+    ns_config_init(&o.cfg);
+    int r = parse_run_args(argc, argv, &o);
+    if (r == 1) {
+        printf("Usage:  minidock spec --rootfs DIR [RUN OPTIONS] COMMAND [ARG...]\n\n"
+               "Print the OCI runtime-spec config.json of the container `minidock run`\n"
+               "would start with these options (a bundle for runc or crun)\n");
+        code = 0;
+        goto out;
+    }
+    if (r < 0) {
+        fprintf(stderr, "minidock: spec: %s\nSee 'minidock spec --help'.\n", err_msg());
+        goto out;
+    }
+    if (make_container_id(o.id) < 0)
+        goto fail;
+    if (!o.cfg.hostname) {
+        snprintf(o.hostname, sizeof(o.hostname), "%.12s", o.id);
+        o.cfg.hostname = o.hostname;
+    }
+    o.cfg.tty = o.tty;
+    if (build_environment(&o, &env) < 0)
+        goto fail;
+    o.cfg.envp = env.v;
+    snprintf(cgroup, sizeof(cgroup), "minidock/%s", o.id);
+    if (spec_build(&o.cfg, &o.limits, cgroup, &spec) < 0)
+        goto fail;
+    if (json_dumpf(spec, stdout, JSON_INDENT(2)) < 0)
+        goto fail;
+    printf("\n");
+    code = 0;
+    goto out;
+fail:
+    code = md_fail("spec");
+out:
+    json_decref(spec);
     strv_free(&env);
     strv_free(&o.env);
     return code;

@@ -10,11 +10,11 @@ teardown() { cleanup_tree "$T"; }
     run md --help
     [ "$status" -eq 0 ]
     [[ "$output" == *"Usage:  minidock [OPTIONS] COMMAND"* ]]
-    for v in info run version; do [[ "$output" == *"  $v "* ]]; done
+    for v in info run spec version; do [[ "$output" == *"  $v "* ]]; done
 }
 
 @test "each verb has --help" {
-    for v in info run; do
+    for v in info run spec; do
         run md "$v" --help
         [ "$status" -eq 0 ]
         [[ "$output" == "Usage:  minidock $v"* ]]
