@@ -107,6 +107,8 @@ static void test_volume_bad_specs(void **state)
                       "'./data' is neither an absolute host path nor a valid volume name");
     expect_bad_volume("x:/b", "'x' is neither an absolute host path nor a valid volume name");
     expect_bad_volume("/data:ro", "the container path must be absolute");
+    expect_bad_volume("/a:/data/../../etc", "the container path cannot contain '..'");
+    expect_bad_volume("/..", "the container path cannot contain '..'");
 }
 
 /* ---- --mount ------------------------------------------------------------------------------- */
@@ -182,6 +184,8 @@ static void test_mount_bad_specs(void **state)
     expect_bad_mount("type=bind,source=/a,target=/x,colour=blue", "unknown key 'colour'");
     expect_bad_mount("target", "invalid value '' for 'target'");
     expect_bad_mount("", "the container path (target) is missing");
+    expect_bad_mount("type=tmpfs,target=/x/..", "the container path cannot contain '..'");
+    expect_bad_mount("type=tmpfs,target=/x,readonly", "a read-only tmpfs would stay empty");
 }
 
 /* ---- --tmpfs ------------------------------------------------------------------------------- */
@@ -211,7 +215,12 @@ static void test_tmpfs_bad_specs(void **state)
     assert_int_equal(vol_parse_tmpfs("/run:mode=8", &s), -EINVAL);
     assert_int_equal(vol_parse_tmpfs("/run:uid=5", &s), -EINVAL);
     assert_string_equal(err_msg(), "invalid --tmpfs '/run:uid=5': unknown option 'uid=5' "
-                                   "(expected size=SIZE, mode=OCTAL, ro or rw)");
+                                   "(expected size=SIZE, mode=OCTAL or rw)");
+    assert_int_equal(vol_parse_tmpfs("/run:ro", &s), -EINVAL);
+    assert_string_equal(err_msg(), "invalid --tmpfs '/run:ro': a read-only tmpfs would stay empty");
+    assert_int_equal(vol_parse_tmpfs("/run:rw,size=1k", &s), 0);
+    assert_int_equal(s.tmpfs_size, 1024);
+    vol_spec_free(&s);
     assert_null(s.target);
 }
 
