@@ -20,6 +20,7 @@ static const struct verb {
     {"run", cmd_run, "Create and run a new container"},
     {"spec", cmd_spec, "Print the OCI runtime config.json of a container"},
     {"version", cmd_version, "Show the minidock version information"},
+    {"volume", cmd_volume, "Manage volumes"},
 };
 
 int md_fail(const char *context)

@@ -21,6 +21,7 @@ int md_fail(const char *context);
 int cmd_version(const struct md_global *g, int argc, char **argv);
 int cmd_info(const struct md_global *g, int argc, char **argv);
 int cmd_run(const struct md_global *g, int argc, char **argv);
+int cmd_volume(const struct md_global *g, int argc, char **argv);
 int cmd_spec(const struct md_global *g, int argc, char **argv);
 
 #endif

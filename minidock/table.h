@@ -1,0 +1,26 @@
+/* table.h — Docker's tables and --format for list verbs (ps, images, volume ls).
+ *
+ * Rows are rendered from JSON objects with a Go template; a format starting
+ * with "table" gets a header line (the template applied to an object of
+ * column titles) and aligned columns, as Docker's tabwriter prints them
+ * (minimum width 10, padding 3). */
+#ifndef MD_TABLE_H
+#define MD_TABLE_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+struct table;
+
+/* format: a Go template, "table <template>", or "json" (one JSON object per
+ * line).  titles maps field names to column titles ({"Name": "VOLUME NAME"}). */
+int table_open(const char *format, json_t *titles, struct table **out);
+
+/* Render one row. */
+int table_add(struct table *t, json_t *row);
+
+/* Print everything to out and free the table. */
+int table_flush(struct table *t, FILE *out);
+void table_free(struct table *t);
+
+#endif

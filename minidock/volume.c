@@ -1,0 +1,424 @@
+/* volume.c — `minidock volume create|ls|inspect|rm|prune`.
+ *
+ * The volumes themselves are lab 03's (volumes.c): ROOT/volumes/<name>/_data.
+ * This file adds what Docker shows about them: a creation time and labels
+ * kept in ROOT/volumes/<name>/meta.json, the tables and the inspect JSON. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "file.h"
+#include "human.h"
+#include "minidock.h"
+#include "store.h"
+#include "str.h"
+#include "table.h"
+#include "template.h"
+#include "volumes.h"
+
+#define ANONYMOUS_LABEL "com.docker.volume.anonymous"
+
+static void meta_path(const struct md_global *g, const char *name, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/volumes/%s/meta.json", g->root, name);
+}
+
+/* Docker's inspect document of one volume. */
+static int volume_document(const struct md_global *g, const char *name, json_t **out)
+{
+    char data[4096], meta[4096];
+    json_t *m = NULL;
+    int r = vol_path(g->root, name, data, sizeof(data));
+    if (r < 0)
+        return r;
+    if (!path_exists(data))
+        return err_setx(ENOENT, "No such volume: %s", name);
+    meta_path(g, name, meta, sizeof(meta));
+    m = json_load_file(meta, 0, NULL);
+    json_t *labels = m ? json_object_get(m, "Labels") : NULL;
+    json_t *created = m ? json_object_get(m, "CreatedAt") : NULL;
+    *out = json_pack("{s:s, s:s, s:O, s:s, s:s, s:n, s:s}", "CreatedAt",
+                     json_is_string(created) ? json_string_value(created) : "", "Driver", "local",
+                     "Labels", labels ? labels : json_null(), "Mountpoint", data, "Name", name,
+                     "Options", "Scope", "local");
+    json_decref(m);
+    return *out ? 0 : err_set(ENOMEM, "volume %s", name);
+}
+
+static int write_meta(const struct md_global *g, const char *name, json_t *labels)
+{
+    char meta[4096], when[64];
+    store_timestamp(when, sizeof(when), (double)time(NULL));
+    when[19] = 'Z', when[20] = '\0'; /* seconds, as Docker shows it */
+    json_t *m = json_pack("{s:s, s:O}", "CreatedAt", when, "Labels",
+                          json_object_size(labels) ? labels : json_null());
+    char *text = m ? json_dumps(m, JSON_INDENT(2)) : NULL;
+    json_decref(m);
+    if (!text)
+        return err_set(ENOMEM, "volume %s", name);
+    meta_path(g, name, meta, sizeof(meta));
+    int r = file_write_atomic(meta, text, strlen(text), 0600);
+    free(text);
+    return r;
+}
+
+static int add_label(json_t *labels, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    char *key = strndup(kv, eq ? (size_t)(eq - kv) : strlen(kv));
+    int r = key && *key ? json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""))
+                        : err_setx(EINVAL, "invalid label '%s': expected KEY=VALUE", kv);
+    free(key);
+    return r < 0 ? r : 0;
+}
+
+/* Create a volume: a name of its own, or 64 hex digits for an anonymous
+ * one (then labelled com.docker.volume.anonymous, as Docker does). */
+static int volume_create(const struct md_global *g, const char *name, json_t *labels, char *out,
+                         size_t size)
+{
+    bool created;
+    if (!name) {
+        unsigned char raw[32];
+        if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+            return err_set(errno, "getrandom");
+        for (size_t i = 0; i < sizeof(raw) && 2 * i + 2 < size; i++)
+            snprintf(out + 2 * i, 3, "%02x", raw[i]);
+        json_object_set_new(labels, ANONYMOUS_LABEL, json_string(""));
+    } else {
+        snprintf(out, size, "%s", name);
+    }
+    int r = vol_create(g->root, out, &created);
+    if (r == 0 && created)
+        r = write_meta(g, out, labels);
+    return r;
+}
+
+static int volume_create_cmd(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"label", required_argument, NULL, 'l'},
+        {"driver", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    json_t *labels = json_object();
+    char name[128];
+    int c, code = 125;
+    while ((c = getopt_long(argc, argv, "+l:d:", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock volume create [OPTIONS] [VOLUME]\n\nCreate a volume\n\n"
+                   "Options:\n  -d, --driver string   Volume driver name (only \"local\")\n"
+                   "      --label KEY=VALUE Set metadata for a volume\n");
+            code = 0;
+            goto out;
+        }
+        if (c == 'd' && strcmp(optarg, "local") != 0) {
+            err_setx(EINVAL, "volume driver '%s' is not supported: only 'local'", optarg);
+            goto fail;
+        }
+        if (c == 'l' && add_label(labels, optarg) < 0)
+            goto fail;
+        if (c == '?') {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            goto fail;
+        }
+    }
+    if (argc - optind > 1) {
+        err_setx(EINVAL, "\"volume create\" requires at most 1 argument");
+        goto fail;
+    }
+    if (volume_create(g, optind < argc ? argv[optind] : NULL, labels, name, sizeof(name)) < 0)
+        goto fail;
+    printf("%s\n", name);
+    code = 0;
+    goto out;
+fail:
+    code = md_fail("volume create");
+out:
+    json_decref(labels);
+    return code;
+}
+
+/* The row `volume ls` renders: Docker's field names. */
+static json_t *volume_row(json_t *doc)
+{
+    json_t *labels = json_object_get(doc, "Labels");
+    strv_t parts = {0};
+    const char *k;
+    json_t *v;
+    json_object_foreach(labels, k, v)
+    {
+        char *kv = str_printf("%s=%s", k, json_string_value(v));
+        strv_push_owned(&parts, kv);
+    }
+    char *joined = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&joined, &len);
+    for (size_t i = 0; f && i < parts.len; i++)
+        fprintf(f, "%s%s", i ? "," : "", parts.v[i]);
+    if (f)
+        fclose(f);
+    json_t *row = json_pack(
+        "{s:O, s:O, s:O, s:O, s:s, s:s}", "Driver", json_object_get(doc, "Driver"), "Name",
+        json_object_get(doc, "Name"), "Mountpoint", json_object_get(doc, "Mountpoint"), "Scope",
+        json_object_get(doc, "Scope"), "Labels", joined ? joined : "", "Size", "N/A");
+    free(joined);
+    strv_free(&parts);
+    return row;
+}
+
+static int volume_ls_cmd(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"quiet", no_argument, NULL, 'q'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *format = "table {{.Driver}}\t{{.Name}}";
+    strv_t names = {0};
+    struct table *t = NULL;
+    int c, code = 125;
+    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock volume ls [OPTIONS]\n\nList volumes\n\nOptions:\n"
+                   "      --format string   Format output using a Go template\n"
+                   "  -q, --quiet           Only display volume names\n");
+            return 0;
+        }
+        if (c == 'q')
+            format = "{{.Name}}";
+        else if (c == 'f')
+            format = optarg;
+        else {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            return md_fail("volume ls");
+        }
+    }
+    json_t *titles =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Driver", "DRIVER", "Name", "VOLUME NAME",
+                  "Mountpoint", "MOUNTPOINT", "Scope", "SCOPE", "Labels", "LABELS", "Size", "SIZE");
+    if (table_open(format, titles, &t) < 0 || vol_list(g->root, &names) < 0)
+        goto fail;
+    for (size_t i = 0; i < names.len; i++) {
+        json_t *doc = NULL, *row;
+        if (volume_document(g, names.v[i], &doc) < 0)
+            continue; /* removed meanwhile */
+        row = volume_row(doc);
+        int r = row ? table_add(t, row) : -ENOMEM;
+        json_decref(row);
+        json_decref(doc);
+        if (r < 0)
+            goto fail;
+    }
+    table_flush(t, stdout);
+    t = NULL;
+    code = 0;
+    goto out;
+fail:
+    code = md_fail("volume ls");
+out:
+    table_free(t);
+    json_decref(titles);
+    strv_free(&names);
+    return code;
+}
+
+static int volume_inspect_cmd(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+    const char *format = NULL;
+    json_t *all = json_array();
+    int c, code = 0;
+    while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock volume inspect [OPTIONS] VOLUME [VOLUME...]\n\n"
+                   "Display detailed information on one or more volumes\n");
+            json_decref(all);
+            return 0;
+        }
+        if (c == 'f')
+            format = optarg;
+        else {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            json_decref(all);
+            return md_fail("volume inspect");
+        }
+    }
+    if (optind >= argc) {
+        err_setx(EINVAL, "\"volume inspect\" requires at least 1 argument");
+        json_decref(all);
+        return md_fail("volume inspect");
+    }
+    for (int i = optind; i < argc; i++) {
+        json_t *doc;
+        if (volume_document(g, argv[i], &doc) < 0) {
+            code = md_fail(NULL);
+            continue;
+        }
+        if (format) {
+            char *text = NULL;
+            if (tmpl_render(format, doc, &text) < 0)
+                code = md_fail("volume inspect");
+            else
+                printf("%s\n", text);
+            free(text);
+            json_decref(doc);
+        } else {
+            json_array_append_new(all, doc);
+        }
+    }
+    if (!format) {
+        json_dumpf(all, stdout, JSON_INDENT(4));
+        printf("\n");
+    }
+    json_decref(all);
+    return code;
+}
+
+static int volume_rm_cmd(const struct md_global *g, int argc, char **argv)
+{
+    int code = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
+            continue;
+        if (strcmp(argv[i], "--help") == 0) {
+            printf("Usage:  minidock volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+                   "Remove one or more volumes\n");
+            return 0;
+        }
+        char data[4096];
+        if (vol_path(g->root, argv[i], data, sizeof(data)) < 0) {
+            code = md_fail(NULL);
+        } else if (!path_exists(data)) {
+            err_setx(ENOENT, "No such volume: %s", argv[i]);
+            code = md_fail(NULL);
+        } else if (vol_remove(g->root, argv[i]) < 0) {
+            code = md_fail("volume rm");
+        } else {
+            printf("%s\n", argv[i]);
+        }
+    }
+    if (argc < 2) {
+        err_setx(EINVAL, "\"volume rm\" requires at least 1 argument");
+        return md_fail("volume rm");
+    }
+    return code;
+}
+
+static int64_t tree_size(const char *dir);
+
+/* `prune` removes anonymous volumes (all with -a).  No container uses one
+ * yet: containers that hold volumes come with the container lifecycle. */
+static int volume_prune_cmd(const struct md_global *g, int argc, char **argv)
+{
+    bool force = false, all = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
+            force = true;
+        else if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
+            all = true;
+        else {
+            err_setx(EINVAL, "unknown flag: %s", argv[i]);
+            return md_fail("volume prune");
+        }
+    }
+    if (!force) {
+        printf("WARNING! This will remove %s local volumes not used by at least one container.\n"
+               "Are you sure you want to continue? [y/N] ",
+               all ? "all" : "anonymous");
+        fflush(stdout);
+        char answer[16] = "";
+        if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {
+            printf("\n");
+            return 0;
+        }
+    }
+    strv_t names = {0};
+    int64_t reclaimed = 0;
+    bool header = false;
+    if (vol_list(g->root, &names) < 0)
+        return md_fail("volume prune");
+    for (size_t i = 0; i < names.len; i++) {
+        json_t *doc;
+        if (volume_document(g, names.v[i], &doc) < 0)
+            continue;
+        bool anonymous = json_object_get(json_object_get(doc, "Labels"), ANONYMOUS_LABEL);
+        if (all || anonymous) {
+            int64_t size = tree_size(json_string_value(json_object_get(doc, "Mountpoint")));
+            if (vol_remove(g->root, names.v[i]) == 0) {
+                if (!header)
+                    printf("Deleted Volumes:\n");
+                header = true;
+                printf("%s\n", names.v[i]);
+                reclaimed += size;
+            }
+        }
+        json_decref(doc);
+    }
+    char human[32];
+    human_size(human, sizeof(human), reclaimed);
+    printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", human);
+    strv_free(&names);
+    return 0;
+}
+
+/* Bytes used by the files of a tree (for prune's report). */
+static int64_t tree_size(const char *dir)
+{
+    DIR *d = dir ? opendir(dir) : NULL;
+    struct dirent *e;
+    int64_t total = 0;
+    while (d && (e = readdir(d))) {
+        char path[4096];
+        struct stat st;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (lstat(path, &st) < 0)
+            continue;
+        total += S_ISDIR(st.st_mode) ? tree_size(path) : (int64_t)st.st_size;
+    }
+    if (d)
+        closedir(d);
+    return total;
+}
+
+int cmd_volume(const struct md_global *g, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        md_verb_fn fn;
+    } subs[] = {
+        {"create", volume_create_cmd},   {"ls", volume_ls_cmd}, {"list", volume_ls_cmd},
+        {"inspect", volume_inspect_cmd}, {"rm", volume_rm_cmd}, {"remove", volume_rm_cmd},
+        {"prune", volume_prune_cmd},
+    };
+    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+        printf("Usage:  minidock volume COMMAND\n\nManage volumes\n\nCommands:\n"
+               "  create      Create a volume\n  inspect     Display detailed information on one "
+               "or more volumes\n  ls          List volumes\n  prune       Remove unused local "
+               "volumes\n  rm          Remove one or more volumes\n");
+        return argc < 2 ? 125 : 0;
+    }
+    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            optind = 0;
+            return subs[i].fn(g, argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr,
+            "minidock: 'volume %s' is not a minidock command.\nSee 'minidock volume --help'.\n",
+            argv[1]);
+    return 125;
+}
