@@ -671,8 +671,7 @@ static int make_manifest(struct image_store *st, const char *config_digest, int6
     return ret;
 }
 
-/* Remove ref from whichever entry holds it; an entry left without a tag
- * stays only if no other entry names the same manifest. */
+/* Remove the tag ref from whichever entry holds it (a tag names one image). */
 static void index_drop_ref(json_t *entries, const char *ref)
 {
     size_t i;
@@ -681,24 +680,34 @@ static void index_drop_ref(json_t *entries, const char *ref)
     {
         const char *r = entry_ref(entry);
         if (r && !strcmp(r, ref)) {
-            json_object_del(json_object_get(entry, "annotations"), IMAGE_REF_ANNOTATION);
-            break;
+            json_t *annotations = json_object_get(entry, "annotations");
+            json_object_del(annotations, IMAGE_REF_ANNOTATION);
+            if (json_object_size(annotations) == 0)
+                json_object_del(entry, "annotations");
+            return;
         }
     }
 }
 
-/* Merge the untagged entries of each manifest, and drop untagged duplicates. */
+/* An untagged entry keeps an untagged ("dangling") image alive; it is
+ * redundant when another entry names the same manifest. */
+static bool is_redundant(json_t *entries, size_t i)
+{
+    json_t *e = json_array_get(entries, i);
+    if (entry_ref(e))
+        return false;
+    for (size_t j = 0; j < json_array_size(entries); j++) {
+        json_t *o = json_array_get(entries, j);
+        if (j != i && !strcmp(entry_digest(o), entry_digest(e)) && (entry_ref(o) || j < i))
+            return true;
+    }
+    return false;
+}
+
 static void index_tidy(json_t *entries)
 {
     for (size_t i = 0; i < json_array_size(entries);) {
-        json_t *e = json_array_get(entries, i);
-        bool dup = false;
-        for (size_t j = 0; j < json_array_size(entries) && !entry_ref(e); j++) {
-            json_t *o = json_array_get(entries, j);
-            if (j != i && !strcmp(entry_digest(o), entry_digest(e)) && (entry_ref(o) || j < i))
-                dup = true;
-        }
-        if (dup)
+        if (is_redundant(entries, i))
             json_array_remove(entries, i);
         else
             i++;
@@ -796,8 +805,11 @@ static int index_untag(struct image_store *st, const char *ref, bool *last)
     index_drop_ref(entries, ref);
     index_tidy(entries);
     *last = true;
-    json_array_foreach(entries, i, entry) if (entry_ref(entry) &&
-                                              !strcmp(entry_digest(entry), manifest)) *last = false;
+    json_array_foreach(entries, i, entry)
+    {
+        if (entry_ref(entry) && !strcmp(entry_digest(entry), manifest))
+            *last = false;
+    }
     ret = index_write(st, index);
 done:
     json_decref(index);
