@@ -214,6 +214,14 @@ static int remove_at(int dirfd, const char *name, dev_t dev)
     return ret;
 }
 
+int remove_tree_at(int dirfd, const char *name)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    return remove_at(dirfd, name, st.st_dev);
+}
+
 int remove_tree(const char *path)
 {
     struct stat st;

@@ -38,4 +38,8 @@ int path_exists(const char *path);
 /* rm -rf without crossing mount points or following symlinks. */
 int remove_tree(const char *path);
 
+/* The same for name relative to the directory dirfd; returns 0 or -errno
+ * (no message recorded: callers name the entry themselves). */
+int remove_tree_at(int dirfd, const char *name);
+
 #endif

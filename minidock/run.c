@@ -309,6 +309,21 @@ static int build_environment(struct run_opts *o, strv_t *env)
     return r;
 }
 
+/* A new id, the hostname (default: the short id) and the environment. */
+static int identify_container(struct run_opts *o, strv_t *env)
+{
+    int r = make_container_id(o->id);
+    if (r < 0)
+        return r;
+    if (!o->cfg.hostname) {
+        snprintf(o->hostname, sizeof(o->hostname), "%.12s", o->id);
+        o->cfg.hostname = o->hostname;
+    }
+    r = build_environment(o, env);
+    o->cfg.envp = env->v;
+    return r;
+}
+
 /* ---------------------------------------------------------------------------
  * The control group.
  * ------------------------------------------------------------------------- */
@@ -498,15 +513,8 @@ int cmd_run(const struct md_global *g, int argc, char **argv)
         fprintf(stderr, "minidock: run: %s\nSee 'minidock run --help'.\n", err_msg());
         goto out;
     }
-    if (make_container_id(o.id) < 0)
+    if (identify_container(&o, &env) < 0)
         goto fail;
-    if (!o.cfg.hostname) {
-        snprintf(o.hostname, sizeof(o.hostname), "%.12s", o.id);
-        o.cfg.hostname = o.hostname;
-    }
-    if (build_environment(&o, &env) < 0)
-        goto fail;
-    o.cfg.envp = env.v;
 
     /* Signals for the container are blocked here and read from a signalfd;
      * the child unblocks them before it executes the command.  An ignored
@@ -562,16 +570,9 @@ int cmd_spec(const struct md_global *g, int argc, char **argv)
         fprintf(stderr, "minidock: spec: %s\nSee 'minidock spec --help'.\n", err_msg());
         goto out;
     }
-    if (make_container_id(o.id) < 0)
-        goto fail;
-    if (!o.cfg.hostname) {
-        snprintf(o.hostname, sizeof(o.hostname), "%.12s", o.id);
-        o.cfg.hostname = o.hostname;
-    }
     o.cfg.tty = o.tty;
-    if (build_environment(&o, &env) < 0)
+    if (identify_container(&o, &env) < 0)
         goto fail;
-    o.cfg.envp = env.v;
     snprintf(cgroup, sizeof(cgroup), "minidock/%s", o.id);
     if (spec_build(&o.cfg, &o.limits, cgroup, &spec) < 0)
         goto fail;

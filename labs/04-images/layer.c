@@ -339,34 +339,6 @@ static int open_parent(int rootfd, const char *name, const char *parent, int *ou
     return ret < 0 ? err_set(-ret, "entry '%s': open %s", name, parent) : 0;
 }
 
-/* rm -rf of dirfd/name, without following symlinks. */
-static int remove_at(int dirfd, const char *name)
-{
-    struct stat st;
-    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dirfd, name, 0) < 0 ? -errno : 0;
-    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -errno;
-    }
-    int ret = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && ret == 0) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            ret = remove_at(fd, e->d_name);
-    }
-    closedir(d);
-    if (ret == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
-        ret = -errno;
-    return ret;
-}
-
 /* ---- 2. Applying a layer: one entry ---------------------------------------------------------- */
 
 struct dir_time {
@@ -447,7 +419,7 @@ static int make_room(int dirfd, const char *base, bool new_is_dir, const char *n
         return errno == ENOENT ? 0 : err_set(errno, "entry '%s': stat", name);
     if (new_is_dir && S_ISDIR(st.st_mode))
         return 0;
-    int ret = remove_at(dirfd, base);
+    int ret = remove_tree_at(dirfd, base);
     return ret < 0 ? err_set(-ret, "entry '%s': replace the existing file", name) : 0;
 }
 
@@ -586,7 +558,7 @@ static int clear_opaque_dir(struct apply_ctx *c, int dirfd, const char *dir)
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "%s%s%s", dir, dir[0] ? "/" : "", ent->d_name);
-        if (!seen_in_layer(c, path) && (ret = remove_at(dirfd, ent->d_name)) < 0)
+        if (!seen_in_layer(c, path) && (ret = remove_tree_at(dirfd, ent->d_name)) < 0)
             ret = err_set(-ret, "opaque directory '%s': remove %s", dir, ent->d_name);
     }
     closedir(d);
@@ -610,7 +582,7 @@ static int apply_whiteout(struct apply_ctx *c, int dirfd, const char *parent, co
     const char *victim = base + strlen(WHITEOUT_PREFIX);
     if (!victim[0] || !strcmp(victim, ".") || !strcmp(victim, ".."))
         return err_setx(EPERM, "entry '%s': invalid whiteout", name);
-    int ret = remove_at(dirfd, victim);
+    int ret = remove_tree_at(dirfd, victim);
     if (ret < 0)
         return err_set(-ret, "entry '%s': remove %s", name, victim);
     if (!flatten && mknodat(dirfd, victim, S_IFCHR, makedev(0, 0)) < 0)

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "human.h"
 #include "image.h"
 #include "layer.h"
 #include "str.h"
@@ -61,47 +62,6 @@ static int bad_usage(const char *what)
 }
 
 /* ---- output as Docker prints it ------------------------------------------------------------- */
-
-/* Docker's units.HumanDuration: "2 minutes", "About an hour", "3 days". */
-static void human_duration(char *buf, size_t size, time_t secs)
-{
-    long s = (long)secs, m = s / 60, h = (s + 1800) / 3600;
-    if (s < 1)
-        snprintf(buf, size, "Less than a second");
-    else if (s == 1)
-        snprintf(buf, size, "1 second");
-    else if (s < 60)
-        snprintf(buf, size, "%ld seconds", s);
-    else if (m == 1)
-        snprintf(buf, size, "About a minute");
-    else if (m < 60)
-        snprintf(buf, size, "%ld minutes", m);
-    else if (h == 1)
-        snprintf(buf, size, "About an hour");
-    else if (h < 48)
-        snprintf(buf, size, "%ld hours", h);
-    else if (h < 24 * 7 * 2)
-        snprintf(buf, size, "%ld days", h / 24);
-    else if (h < 24 * 30 * 2)
-        snprintf(buf, size, "%ld weeks", h / 24 / 7);
-    else if (h < 24 * 365 * 2)
-        snprintf(buf, size, "%ld months", h / 24 / 30);
-    else
-        snprintf(buf, size, "%ld years", h / 24 / 365);
-}
-
-/* Docker's units.HumanSize: decimal units, 3 significant digits ("4.26MB"). */
-static void human_size(char *buf, size_t size, int64_t bytes)
-{
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    double v = (double)bytes;
-    int u = 0;
-    while (v >= 1000 && u < 5) {
-        v /= 1000;
-        u++;
-    }
-    snprintf(buf, size, "%.3g%s", v, units[u]);
-}
 
 /* The table, laid out like Go's tabwriter in `docker images`: each column
  * as wide as its widest cell, plus 3 spaces. */
@@ -144,8 +104,7 @@ static int add_row(struct table *t, const struct image *img, const char *ref)
             snprintf(tag, sizeof(tag), "%s", r.tag);
     }
     snprintf(id, sizeof(id), "%.12s", img->id + 7);
-    human_duration(created, sizeof(created) - 4, time(NULL) - img->created);
-    strcat(created, " ago");
+    human_ago(created, sizeof(created), (double)(time(NULL) - img->created));
     human_size(size, sizeof(size), img->size);
     return table_add(t, (const char *const[NCOLS]){repo, tag, id, created, size});
 }

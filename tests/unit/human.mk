@@ -1,1 +1,1 @@
-human_SRCS := $(TOP)/minidock/human.c
+human_SRCS := $(TOP)/lib/human.c
