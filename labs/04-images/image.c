@@ -1131,3 +1131,123 @@ out:
     json_decref(config);
     return ret;
 }
+
+/* `docker import` with the caller's whole config (history, comment, config
+ * object): the same checks and steps as image_import(), Docker's document. */
+int image_import_config(struct image_store *st, const char *tar_path, const char *ref,
+                        json_t *config, char id[LAYER_DIGEST_LEN])
+{
+    struct layer_info layer;
+    char full[600];
+    int ret = ref ? full_ref(ref, full, sizeof(full)) : 0;
+    if (ret < 0)
+        return ret;
+    ret = image_store_lock(st); /* a gc running now would collect our new blobs */
+    if (ret < 0)
+        return ret;
+    ret = import_layer(st, tar_path, &layer);
+    if (ret == 0)
+        ret = image_add(st, config, &layer, 1, ref, id);
+    if (ret < 0)
+        image_gc(st); /* the layer blob may be referenced by nothing */
+    image_store_unlock(st);
+    return ret;
+}
+
+/* Bytes of the files below the directory dirfd/name (hard links counted
+ * each time; directories themselves count nothing, as in Docker's DiffSize). */
+static int64_t tree_bytes_at(int parent, const char *name)
+{
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    struct dirent *e;
+    struct stat sb;
+    int64_t total = 0;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        total += S_ISDIR(sb.st_mode) ? tree_bytes_at(dirfd(d), e->d_name) : (int64_t)sb.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+int image_layer_sizes(struct image_store *st, const struct image *img, int64_t *sizes)
+{
+    char chain[LAYER_DIGEST_LEN] = "", dir[PATH_MAX];
+    for (size_t i = 0; i < img->nlayers; i++) {
+        int ret = layer_chain_id(chain, img->layers[i].diff_id, chain);
+        if (ret < 0)
+            return err_wrap(ret, "layer %zu of %.12s", i + 1, img->id + 7);
+        snprintf(dir, sizeof(dir), "%s/%s", st->layers, chain + 7);
+        sizes[i] = path_exists(dir) ? tree_bytes_at(AT_FDCWD, dir) : img->layers[i].size;
+    }
+    return 0;
+}
+
+/* ---- Loading images from archives (`minidock load`) -------------------------------------------
+ *
+ * An image that comes from an archive keeps its config byte for byte: the
+ * image ID is the config's digest, and a save/load round trip must not
+ * change it.  image_add() would rewrite the config, so this path stores it
+ * verbatim and only checks that it names the layers it comes with. */
+
+static int check_config_layers(const char *config, size_t len, const char *id,
+                               const struct layer_info *layers, size_t n)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(config, len, 0, &jerr);
+    json_t *diff_ids = json_object_get(json_object_get(doc, "rootfs"), "diff_ids");
+    int ret = 0;
+    if (!json_is_object(doc))
+        ret = err_setx(EINVAL, "config %s: invalid JSON: %s", id, jerr.text);
+    else if (!json_is_array(diff_ids) || json_array_size(diff_ids) != n)
+        ret = err_setx(EINVAL, "config %s: rootfs.diff_ids does not list the %zu layers", id, n);
+    for (size_t i = 0; ret == 0 && i < n; i++) {
+        const char *want = json_string_value(json_array_get(diff_ids, i));
+        if (!want || strcmp(want, layers[i].diff_id) != 0)
+            ret = err_setx(EBADMSG, "config %s: layer %zu: diff_id mismatch: expected %s, got %s",
+                           id, i + 1, want ? want : "(none)", layers[i].diff_id);
+    }
+    json_decref(doc);
+    return ret;
+}
+
+int image_add_verbatim(struct image_store *st, const char *config, size_t len,
+                       const char *config_digest, const struct layer_info *layers, size_t n,
+                       const strv_t *refs, char id[LAYER_DIGEST_LEN])
+{
+    char full[600], manifest[LAYER_DIGEST_LEN];
+    int64_t manifest_size = 0;
+    int ret = 0;
+    for (size_t i = 0; ret == 0 && refs && i < refs->len; i++)
+        ret = full_ref(refs->v[i], full, sizeof(full));
+    if (ret == 0)
+        ret = layer_sha256_buf(config, len, id);
+    if (ret == 0)
+        ret = check_digest(config_digest, id);
+    if (ret == 0)
+        ret = check_config_layers(config, len, id, layers, n);
+    if (ret < 0)
+        return ret;
+    ret = image_store_lock(st);
+    if (ret < 0)
+        return ret;
+    ret = image_blob_put(st, id, config, len, NULL);
+    if (ret == 0)
+        ret = make_manifest(st, id, (int64_t)len, layers, n, manifest, &manifest_size);
+    if (ret == 0 && (!refs || refs->len == 0))
+        ret = index_add(st, manifest, manifest_size, NULL);
+    for (size_t i = 0; ret == 0 && refs && i < refs->len; i++) {
+        full_ref(refs->v[i], full, sizeof(full));
+        ret = index_add(st, manifest, manifest_size, full);
+    }
+    image_store_unlock(st);
+    return ret;
+}

@@ -154,4 +154,25 @@ int image_layer_dirs(struct image_store *st, const struct image *img, strv_t *di
  * flat tree, as `docker export` gives. */
 int image_unpack(struct image_store *st, const struct image *img, const char *dir);
 
+/* image_import() with the caller's whole config document (Docker's import
+ * sets history, comment and the config object itself); config is completed
+ * with created, architecture, os and rootfs as image_add() does. */
+int image_import_config(struct image_store *st, const char *tar_path, const char *ref,
+                        json_t *config, char id[LAYER_DIGEST_LEN]);
+
+/* Docker's SIZE of each layer: the bytes of its files once unpacked in
+ * ROOT/layers/<chainid> (the blob's size if it is not unpacked yet).
+ * sizes has img->nlayers entries. */
+int image_layer_sizes(struct image_store *st, const struct image *img, int64_t *sizes);
+
+/* `docker load`: store an image whose config comes as bytes to keep verbatim
+ * (the image ID must survive a save/load round trip).  The config must hash
+ * to config_digest (when not NULL) and list the layers' diff_ids in
+ * rootfs.diff_ids; the layer blobs must be in the store (hold the lock since
+ * storing them).  A manifest is made, and each of refs (full or short; may be
+ * NULL or empty: the image is then kept untagged) points at it. */
+int image_add_verbatim(struct image_store *st, const char *config, size_t len,
+                       const char *config_digest, const struct layer_info *layers, size_t n,
+                       const strv_t *refs, char id[LAYER_DIGEST_LEN]);
+
 #endif

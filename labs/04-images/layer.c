@@ -10,7 +10,8 @@
  *      (openat2 with RESOLVE_IN_ROOT, or a walk with O_NOFOLLOW), and files are
  *      created relative to that directory, never by a path the archive chose.
  *      Whiteouts become overlay's form (char device 0/0, opaque xattr), or are
- *      applied by deleting when the tree is flattened.
+ *      applied by deleting when the tree is flattened.  A size limit stops
+ *      zip bombs and files declaring terabytes of holes.
  *   3. Create them: a directory (or an overlay upper, through lab 03) becomes a
  *      tar stream, gzip-compressed into a blob.
  *
@@ -27,6 +28,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -339,6 +341,53 @@ static int open_parent(int rootfd, const char *name, const char *parent, int *ou
     return ret < 0 ? err_set(-ret, "entry '%s': open %s", name, parent) : 0;
 }
 
+/* ---- 2. Applying a layer: the size limit -----------------------------------------------------
+ *
+ * A few MiB of gzip can hold terabytes of zeros (a "zip bomb"), and a sparse
+ * file can declare a terabyte of holes around one byte of data.  One limit
+ * counts both: the bytes coming out of the decompressor (see next_plain), and
+ * the sizes the files declare, checked at each file's header so that nothing
+ * of a file too big is ever written.
+ */
+
+int layer_parse_size(const char *s, int64_t *out)
+{
+    static const char units[] = "kmgt"; /* powers of 1024 */
+    char *end;
+    if (!s || !isdigit((unsigned char)s[0]))
+        goto bad;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    int shift = 0;
+    const char *unit = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
+    if (unit) {
+        shift = 10 * (int)(unit - units + 1);
+        end++;
+        if (end[0] == 'i' && end[1] == 'B')
+            end += 2;
+        else if (*end == 'B' || *end == 'b')
+            end++;
+    }
+    if (errno || *end || n == 0 || n > (unsigned long long)(INT64_MAX >> shift))
+        goto bad;
+    *out = (int64_t)(n << shift);
+    return 0;
+bad:
+    return err_setx(EINVAL, "invalid size '%s': expected a number of bytes, or one like 64M or 4G",
+                    s ? s : "");
+}
+
+int layer_max_size(int64_t *out)
+{
+    const char *env = getenv(LAYER_MAX_SIZE_ENV);
+    if (!env || !env[0]) {
+        *out = LAYER_MAX_SIZE_DEFAULT;
+        return 0;
+    }
+    int ret = layer_parse_size(env, out);
+    return ret < 0 ? err_wrap(ret, "$%s", LAYER_MAX_SIZE_ENV) : 0;
+}
+
 /* ---- 2. Applying a layer: one entry ---------------------------------------------------------- */
 
 struct dir_time {
@@ -353,6 +402,8 @@ struct apply_ctx {
     strv_t seen;           /* paths this layer wrote, for opaque dirs when flattening */
     struct dir_time *dirs; /* directory mtimes, set last: creating children changes them */
     size_t ndirs;
+    int64_t max_size;   /* the size limit (<= 0: none) */
+    int64_t files_size; /* what the files written so far declared */
 };
 
 /* Which extended attributes a layer may set: user.* and trusted.*, except
@@ -423,13 +474,30 @@ static int make_room(int dirfd, const char *base, bool new_is_dir, const char *n
     return ret < 0 ? err_set(-ret, "entry '%s': replace the existing file", name) : 0;
 }
 
+/* Count a file's declared size against the limit, before writing any of it. */
+static int reserve_size(struct apply_ctx *c, struct archive_entry *e, const char *name)
+{
+    int64_t size = archive_entry_size(e);
+    if (size < 0)
+        return err_setx(EINVAL, "entry '%s': invalid size", name);
+    if (c->max_size > 0 && size > c->max_size - c->files_size)
+        return err_setx(
+            EFBIG, "entry '%s': %lld bytes would take the layer over its size limit of %lld bytes",
+            name, (long long)size, (long long)c->max_size);
+    c->files_size += size;
+    return 0;
+}
+
 static int write_file(struct apply_ctx *c, int dirfd, const char *base, struct archive_entry *e,
                       const char *name)
 {
+    int ret = reserve_size(c, e, name);
+    if (ret < 0)
+        return ret;
     int fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return err_set(errno, "entry '%s': create", name);
-    int ret = 0;
+    int64_t size = archive_entry_size(e);
     const void *buf;
     size_t len;
     la_int64_t offset;
@@ -441,13 +509,18 @@ static int write_file(struct apply_ctx *c, int dirfd, const char *base, struct a
             ret = err_setx(EIO, "entry '%s': %s", name, why(c->tar));
             goto out;
         }
-        /* sparse files come as blocks with holes between them */
+        /* sparse files come as blocks with holes between them, all within the
+         * declared size (a block far beyond it would make a huge hole) */
+        if (offset < 0 || (int64_t)len > size - offset) {
+            ret = err_setx(EFBIG, "entry '%s': data past the end of the file", name);
+            goto out;
+        }
         if (lseek(fd, offset, SEEK_SET) < 0 || fd_write_all(fd, buf, len) < 0) {
             ret = err_set(errno, "entry '%s': write", name);
             goto out;
         }
     }
-    if (ftruncate(fd, archive_entry_size(e)) < 0) {
+    if (ftruncate(fd, size) < 0) {
         ret = err_set(errno, "entry '%s': truncate", name);
         goto out;
     }
@@ -655,6 +728,7 @@ struct stream {
     struct archive *raw; /* decompresses the input, format "raw" */
     EVP_MD_CTX *packed, *plain;
     int64_t size;
+    int64_t plain_size, max_plain; /* bytes uncompressed so far, and the limit (<= 0: none) */
     unsigned char *buf;
 };
 
@@ -676,7 +750,8 @@ static la_ssize_t read_packed(struct archive *a, void *data, const void **buf)
     return n;
 }
 
-/* The next block of the uncompressed stream (0 at the end), hashed. */
+/* The next block of the uncompressed stream (0 at the end), hashed and
+ * counted: past the limit, the stream stops with an error. */
 static la_ssize_t next_plain(struct stream *s, struct archive *errs, const void **buf)
 {
     size_t len;
@@ -684,11 +759,18 @@ static la_ssize_t next_plain(struct stream *s, struct archive *errs, const void 
     int r = archive_read_data_block(s->raw, buf, &len, &offset);
     if (r == ARCHIVE_EOF)
         return 0;
+    if (r >= ARCHIVE_WARN && s->max_plain > 0 && (int64_t)len > s->max_plain - s->plain_size) {
+        archive_set_error(s->raw, EFBIG,
+                          "the uncompressed layer is over its size limit of %jd bytes",
+                          (intmax_t)s->max_plain);
+        r = ARCHIVE_FATAL;
+    }
     if (r < ARCHIVE_WARN) {
         if (errs)
             archive_set_error(errs, archive_errno(s->raw), "%s", why(s->raw));
         return -1;
     }
+    s->plain_size += (int64_t)len;
     EVP_DigestUpdate(s->plain, *buf, len);
     return (la_ssize_t)len;
 }
@@ -766,13 +848,15 @@ static int apply_entries(struct apply_ctx *c)
     }
 }
 
-int layer_apply_fd(int fd, const char *target, unsigned flags, struct layer_info *info)
+int layer_apply_fd_max(int fd, const char *target, unsigned flags, int64_t max_size,
+                       struct layer_info *info)
 {
     struct stream s;
-    struct apply_ctx c = {.flags = flags, .rootfd = -1};
+    struct apply_ctx c = {.flags = flags, .rootfd = -1, .max_size = max_size};
     int ret = stream_open(&s, fd);
     if (ret < 0)
         goto out;
+    s.max_plain = max_size;
     c.rootfd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (c.rootfd < 0) {
         ret = err_set(errno, "open %s", target);
@@ -804,6 +888,13 @@ out:
         close(c.rootfd);
     stream_close(&s);
     return ret;
+}
+
+int layer_apply_fd(int fd, const char *target, unsigned flags, struct layer_info *info)
+{
+    int64_t max_size;
+    int ret = layer_max_size(&max_size);
+    return ret < 0 ? ret : layer_apply_fd_max(fd, target, flags, max_size, info);
 }
 
 int layer_apply(const char *tar_path, const char *target, unsigned flags, struct layer_info *info)

@@ -67,14 +67,35 @@ enum layer_apply_flags {
     LAYER_ALLOW_DEVICES = 1 << 1,
 };
 
+/* A layer may not be bigger than this once uncompressed (a zip bomb is a few
+ * MiB of gzip that expand to terabytes).  The environment variable overrides
+ * it, in bytes or with a K, M, G or T suffix (powers of 1024): "64G". */
+#define LAYER_MAX_SIZE_DEFAULT ((int64_t)64 << 30)
+#define LAYER_MAX_SIZE_ENV     "MINIDOCK_LAYER_MAX_SIZE"
+
+/* Parse a size such as "4096", "64M", "64MiB" or "1g" into *out (> 0).  On
+ * error, the slot names s. */
+int layer_parse_size(const char *s, int64_t *out);
+
+/* The size limit for layers: $MINIDOCK_LAYER_MAX_SIZE if set, else
+ * LAYER_MAX_SIZE_DEFAULT.  A malformed variable is an error. */
+int layer_max_size(int64_t *out);
+
 /* Unpack the layer tar at fd (plain, gzip or zstd: detected) onto the
  * existing directory target, in one read of the input.  Fills *info (may be
  * NULL) with the digest and size of the bytes read and the diff_id.  Refuses
  * entries with ".." or an absolute name, paths going through a symlink,
  * symlinks pointing above the target, hard links to names that are not in the
  * target, and device nodes unless LAYER_ALLOW_DEVICES: the error names the
- * entry.  On error, the target may hold part of the layer: unpack into a
+ * entry.  Refuses a layer bigger than max_size bytes (<= 0: no limit), counting
+ * both the uncompressed stream and the sizes the files declare (a sparse file
+ * counts its full size): a file is refused at its header, before a byte of it
+ * is written.  On error, the target may hold part of the layer: unpack into a
  * temporary directory and rename it once done. */
+int layer_apply_fd_max(int fd, const char *target, unsigned flags, int64_t max_size,
+                       struct layer_info *info);
+
+/* The same with the limit of layer_max_size(), from an fd or a file. */
 int layer_apply_fd(int fd, const char *target, unsigned flags, struct layer_info *info);
 int layer_apply(const char *tar_path, const char *target, unsigned flags, struct layer_info *info);
 

@@ -28,6 +28,7 @@
 #include "file.h"
 #include "image.h"
 #include "layer.h"
+#include "str.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -376,6 +377,50 @@ static void unpack_flattens_and_layer_dirs_are_shared(void **state)
     image_free(&img);
 }
 
+/* `load`: the config is stored byte for byte (the image ID survives a round
+ * trip), its diff_ids must be the layers', and every ref gets a tag. */
+static void add_verbatim_keeps_the_config_bytes(void **state)
+{
+    char id[LAYER_DIGEST_LEN], got[LAYER_DIGEST_LEN], want[LAYER_DIGEST_LEN];
+    struct image img;
+    import_ok(make_rootfs_tar("rootfs.tar", "verbatim\n", NULL), "base", id);
+    assert_int_equal(image_lookup(st, "base", &img), 0);
+    char *config = str_printf("{\"os\":\"linux\",  \"rootfs\":{\"type\":\"layers\",\"diff_ids\":"
+                              "[\"%s\"]},\"architecture\":\"amd64\"}",
+                              img.layers[0].diff_id);
+    assert_int_equal(layer_sha256_buf(config, strlen(config), want), 0);
+    strv_t refs = {0};
+    strv_push(&refs, "loaded:1");
+    strv_push(&refs, "example.com/loaded:2");
+
+    /* a wrong digest or a wrong diff_id: refused, and no tag */
+    assert_int_equal(
+        image_add_verbatim(st, config, strlen(config), "sha256:" HEX64, img.layers, 1, &refs, got),
+        -EBADMSG);
+    struct layer_info other = img.layers[0];
+    memcpy(other.diff_id, "sha256:" HEX64, sizeof(other.diff_id));
+    assert_int_equal(image_add_verbatim(st, config, strlen(config), NULL, &other, 1, &refs, got),
+                     -EBADMSG);
+    struct image none;
+    assert_int_equal(image_lookup(st, "loaded:1", &none), -ENOENT);
+
+    assert_int_equal(
+        image_add_verbatim(st, config, strlen(config), want, img.layers, 1, &refs, got), 0);
+    assert_string_equal(got, want);
+    struct image loaded;
+    assert_int_equal(image_lookup(st, "example.com/loaded:2", &loaded), 0);
+    assert_string_equal(loaded.id, want);
+    assert_int_equal(loaded.tags.len, 2);
+    char *text;
+    assert_int_equal(image_blob_read(st, want, &text, NULL), 0);
+    assert_string_equal(text, config);
+    free(text);
+    image_free(&loaded);
+    image_free(&img);
+    strv_free(&refs);
+    free(config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +435,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_store_lock_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(a_malicious_tar_is_not_imported, setup, teardown),
         cmocka_unit_test_setup_teardown(unpack_flattens_and_layer_dirs_are_shared, setup, teardown),
+        cmocka_unit_test_setup_teardown(add_verbatim_keeps_the_config_bytes, setup, teardown),
     };
     return cmocka_run_group_tests_name("image", tests, NULL, NULL);
 }

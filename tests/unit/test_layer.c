@@ -464,6 +464,167 @@ static void garbage_is_refused_cleanly(void **state)
     assert_true(layer_apply(layer, target, 0, NULL) < 0);
 }
 
+/* ---- the size limit ------------------------------------------------------------------------- */
+
+static void parse_size_takes_bytes_and_binary_units(void **state)
+{
+    static const struct {
+        const char *s;
+        int64_t n;
+    } good[] = {
+        {"1", 1},
+        {"4096", 4096},
+        {"8k", 8 << 10},
+        {"5KB", 5 << 10},
+        {"64M", (int64_t)64 << 20},
+        {"64MiB", (int64_t)64 << 20},
+        {"1g", (int64_t)1 << 30},
+        {"2T", (int64_t)2 << 40},
+        {"8388607T", INT64_MAX - ((int64_t)1 << 40) + 1},
+    };
+    static const char *const bad[] = {"",
+                                      "M",
+                                      "0",
+                                      "-1",
+                                      " 1",
+                                      "+1",
+                                      "12X",
+                                      "1.5G",
+                                      "64MiBs",
+                                      "64Mi",
+                                      "9223372036854775808",
+                                      "8388608T"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        int64_t n = 0;
+        if (layer_parse_size(good[i].s, &n) < 0)
+            fail_msg("'%s': %s", good[i].s, err_msg());
+        assert_int_equal(n, good[i].n);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int64_t n = 0;
+        char quoted[64];
+        err_clear();
+        assert_int_equal(layer_parse_size(bad[i], &n), -EINVAL);
+        snprintf(quoted, sizeof(quoted), "'%s'", bad[i]);
+        assert_non_null(strstr(err_msg(), quoted));
+    }
+}
+
+static void max_size_comes_from_the_environment(void **state)
+{
+    int64_t n = 0;
+    unsetenv(LAYER_MAX_SIZE_ENV);
+    assert_int_equal(layer_max_size(&n), 0);
+    assert_int_equal(n, LAYER_MAX_SIZE_DEFAULT);
+    setenv(LAYER_MAX_SIZE_ENV, "3M", 1);
+    assert_int_equal(layer_max_size(&n), 0);
+    assert_int_equal(n, 3 << 20);
+    setenv(LAYER_MAX_SIZE_ENV, "lots", 1);
+    assert_int_equal(layer_max_size(&n), -EINVAL);
+    assert_non_null(strstr(err_msg(), LAYER_MAX_SIZE_ENV));
+    /* a bad limit refuses the layer rather than applying it without one */
+    assert_true(layer_apply(LAYER("ok", PLAIN, {"f", 0, "x"}), target, 0, NULL) < 0);
+    assert_false(path_exists(in_target("f")));
+    unsetenv(LAYER_MAX_SIZE_ENV);
+}
+
+/* A layer with one file of size bytes: zeros, or only the bytes of data at
+ * offset (a sparse file, holes elsewhere).  libarchive's writer takes the
+ * whole content of a sparse file and drops what falls in the holes. */
+static const char *make_big_layer(const char *name, const char *file, int64_t size, int64_t offset,
+                                  const char *data, enum compression c)
+{
+    static char path[PATH_MAX];
+    static const char zeros[65536];
+    snprintf(path, sizeof(path), "%s/%s", tmp, name);
+    struct archive *w = archive_write_new();
+    struct archive_entry *ae = archive_entry_new();
+    archive_write_set_format_pax_restricted(w);
+    if (c == GZIP)
+        archive_write_add_filter_gzip(w);
+    assert_int_equal(archive_write_open_filename(w, path), ARCHIVE_OK);
+    archive_entry_set_pathname(ae, file);
+    archive_entry_set_filetype(ae, AE_IFREG);
+    archive_entry_set_perm(ae, 0644);
+    archive_entry_set_size(ae, size);
+    if (data)
+        archive_entry_sparse_add_entry(ae, offset, (la_int64_t)strlen(data));
+    assert_int_equal(archive_write_header(w, ae), ARCHIVE_OK);
+    for (int64_t left = data ? offset : size; left > 0; left -= (int64_t)sizeof(zeros))
+        archive_write_data(w, zeros, left < (int64_t)sizeof(zeros) ? (size_t)left : sizeof(zeros));
+    if (data)
+        assert_int_equal(archive_write_data(w, data, strlen(data)), (la_ssize_t)strlen(data));
+    assert_int_equal(archive_write_close(w), ARCHIVE_OK);
+    archive_write_free(w);
+    archive_entry_free(ae);
+    return path;
+}
+
+/* Apply with an explicit limit; returns what layer_apply_fd_max returned. */
+static int apply_with_limit(const char *layer, int64_t max_size)
+{
+    err_clear();
+    int fd = open(layer, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    int ret = layer_apply_fd_max(fd, target, 0, max_size, NULL);
+    close(fd);
+    return ret;
+}
+
+static void a_file_over_the_limit_is_refused_at_its_header(void **state)
+{
+    /* 4 MiB of zeros in a few KiB of gzip: a small zip bomb */
+    const char *bomb = make_big_layer("bomb.tgz", "zeros", 4 << 20, 0, NULL, GZIP);
+    assert_int_equal(apply_with_limit(bomb, 1 << 20), -EFBIG);
+    assert_non_null(strstr(err_msg(), "entry 'zeros'"));
+    assert_non_null(strstr(err_msg(), "size limit of 1048576 bytes"));
+    assert_false(path_exists(in_target("zeros"))); /* not a byte written */
+    /* the files of a layer add up: 40 + 40 KiB are over 64 KiB */
+    static char forty[(40 << 10) + 1];
+    memset(forty, 'x', sizeof(forty) - 1);
+    const char *two = LAYER("two", PLAIN, {"a", 0, forty}, {"b", 0, forty});
+    assert_int_equal(apply_with_limit(two, 64 << 10), -EFBIG);
+    assert_non_null(strstr(err_msg(), "entry 'b'"));
+    assert_false(path_exists(in_target("b")));
+    assert_int_equal(apply_with_limit(two, 1 << 20), 0);
+    assert_int_equal(apply_with_limit(bomb, 0), 0); /* 0: no limit */
+}
+
+static void the_uncompressed_stream_counts_too(void **state)
+{
+    /* a tiny tar followed by 1 MiB of zeros: no entry declares anything */
+    const char *layer = LAYER("trailer", PLAIN, {"hello", 0, "hi"});
+    struct stat st;
+    assert_int_equal(stat(layer, &st), 0);
+    assert_int_equal(truncate(layer, st.st_size + (1 << 20)), 0);
+    assert_true(apply_with_limit(layer, 256 << 10) < 0);
+    assert_non_null(strstr(err_msg(), "uncompressed layer is over its size limit of 262144 bytes"));
+    assert_int_equal(apply_with_limit(layer, 2 << 20), 0);
+}
+
+static void sparse_files_count_their_full_size(void **state)
+{
+    struct stat st;
+    unsetenv(LAYER_MAX_SIZE_ENV);
+    /* one byte, then a 1 TiB hole on disk if obeyed */
+    const char *huge = make_big_layer("huge", "huge", (int64_t)1 << 40, 0, "x", PLAIN);
+    err_clear();
+    assert_int_equal(layer_apply(huge, target, 0, NULL), -EFBIG);
+    assert_non_null(strstr(err_msg(), "entry 'huge'"));
+    assert_false(path_exists(in_target("huge")));
+    /* a reasonable sparse file is fine, holes and all */
+    const char *ok = make_big_layer("ok", "sparse", 16 << 20, 8 << 20, "data", PLAIN);
+    assert_applies(ok, 0, NULL);
+    assert_int_equal(stat(in_target("sparse"), &st), 0);
+    assert_int_equal(st.st_size, 16 << 20);
+    assert_true(st.st_blocks * 512 < (1 << 20));
+    char buf[5] = "";
+    int fd = open(in_target("sparse"), O_RDONLY);
+    assert_int_equal(pread(fd, buf, 4, 8 << 20), 4);
+    close(fd);
+    assert_string_equal(buf, "data");
+}
+
 /* ---- creating ------------------------------------------------------------------------------- */
 
 static void create_makes_a_gzip_layer_that_applies_back(void **state)
@@ -575,6 +736,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(hard_links_to_outside_files_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(device_nodes_are_refused_unless_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(garbage_is_refused_cleanly, setup, teardown),
+        cmocka_unit_test(parse_size_takes_bytes_and_binary_units),
+        cmocka_unit_test_setup_teardown(max_size_comes_from_the_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_file_over_the_limit_is_refused_at_its_header, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_uncompressed_stream_counts_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(sparse_files_count_their_full_size, setup, teardown),
         cmocka_unit_test_setup_teardown(create_makes_a_gzip_layer_that_applies_back, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(create_from_an_upper_keeps_whiteouts, setup, teardown),
