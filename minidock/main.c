@@ -16,11 +16,40 @@ static const struct verb {
     md_verb_fn fn;
     const char *summary;
 } verbs[] = {
+    {"attach", cmd_attach,
+     "Attach local standard input, output, and error streams to a running container"},
+    {"container", cmd_container, "Manage containers"},
+    {"container-monitor", cmd_container_monitor, NULL},
+    {"create", cmd_create, "Create a new container"},
+    {"history", cmd_history, "Show the history of an image"},
+    {"image", cmd_image, "Manage images"},
+    {"images", cmd_images, "List images"},
+    {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
     {"info", cmd_info, "Display system-wide information"},
+    {"inspect", cmd_inspect, "Return low-level information on minidock objects"},
+    {"kill", cmd_kill, "Kill one or more running containers"},
+    {"load", cmd_load, "Load an image from a tar archive or STDIN"},
+    {"logs", cmd_logs, "Fetch the logs of a container"},
+    {"pause", cmd_pause, "Pause all processes within one or more containers"},
+    {"port", cmd_port, "List port mappings or a specific mapping for the container"},
+    {"ps", cmd_ps, "List containers"},
+    {"rename", cmd_rename, "Rename a container"},
+    {"restart", cmd_restart, "Restart one or more containers"},
+    {"rm", cmd_rm, "Remove one or more containers"},
+    {"rmi", cmd_rmi, "Remove one or more images"},
     {"run", cmd_run, "Create and run a new container"},
+    {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
     {"spec", cmd_spec, "Print the OCI runtime config.json of a container"},
+    {"start", cmd_start, "Start one or more stopped containers"},
+    {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
+    {"stop", cmd_stop, "Stop one or more running containers"},
+    {"system", cmd_system, "Manage minidock"},
+    {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+    {"top", cmd_top, "Display the running processes of a container"},
+    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
     {"version", cmd_version, "Show the minidock version information"},
     {"volume", cmd_volume, "Manage volumes"},
+    {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
 };
 
 int md_fail(const char *context)
@@ -47,7 +76,8 @@ static void usage(FILE *out)
             "Commands:\n",
             MD_DEFAULT_ROOT);
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-        fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        if (verbs[i].summary) /* NULL: internal verbs */
+            fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
     fprintf(out, "\nRun 'minidock COMMAND --help' for more information on a command.\n");
 }
 

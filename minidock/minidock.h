@@ -6,6 +6,9 @@
 #ifndef MD_MINIDOCK_H
 #define MD_MINIDOCK_H
 
+#include <jansson.h>
+#include <stddef.h>
+
 #define MINIDOCK_VERSION "0.1.0"
 #define MD_DEFAULT_ROOT  "/var/lib/minidock"
 
@@ -18,10 +21,44 @@ typedef int (*md_verb_fn)(const struct md_global *g, int argc, char **argv);
 /* Print "minidock: <context>: <error slot>" on stderr and return 125. */
 int md_fail(const char *context);
 
+/* Create a volume (name NULL: anonymous, 64 hex digits, labelled as Docker
+ * does); out receives its name.  An existing name is not an error. */
+int volume_create(const struct md_global *g, const char *name, json_t *labels, char *out,
+                  size_t size);
+
 int cmd_version(const struct md_global *g, int argc, char **argv);
 int cmd_info(const struct md_global *g, int argc, char **argv);
+int cmd_history(const struct md_global *g, int argc, char **argv);
+int cmd_image(const struct md_global *g, int argc, char **argv);
+int cmd_images(const struct md_global *g, int argc, char **argv);
+int cmd_import(const struct md_global *g, int argc, char **argv);
+int cmd_rmi(const struct md_global *g, int argc, char **argv);
+int cmd_tag(const struct md_global *g, int argc, char **argv);
 int cmd_run(const struct md_global *g, int argc, char **argv);
+int cmd_attach(const struct md_global *g, int argc, char **argv);
+int cmd_create(const struct md_global *g, int argc, char **argv);
+int cmd_kill(const struct md_global *g, int argc, char **argv);
+int cmd_logs(const struct md_global *g, int argc, char **argv);
+int cmd_pause(const struct md_global *g, int argc, char **argv);
+int cmd_rename(const struct md_global *g, int argc, char **argv);
+int cmd_restart(const struct md_global *g, int argc, char **argv);
+int cmd_rm(const struct md_global *g, int argc, char **argv);
+int cmd_start(const struct md_global *g, int argc, char **argv);
+int cmd_stop(const struct md_global *g, int argc, char **argv);
+int cmd_unpause(const struct md_global *g, int argc, char **argv);
+int cmd_wait(const struct md_global *g, int argc, char **argv);
+/* ps.c: the read-side container verbs and the container / system groups */
+int cmd_container(const struct md_global *g, int argc, char **argv);
+int cmd_inspect(const struct md_global *g, int argc, char **argv);
+int cmd_port(const struct md_global *g, int argc, char **argv);
+int cmd_ps(const struct md_global *g, int argc, char **argv);
+int cmd_stats(const struct md_global *g, int argc, char **argv);
+int cmd_system(const struct md_global *g, int argc, char **argv);
+int cmd_top(const struct md_global *g, int argc, char **argv);
+int cmd_container_monitor(const struct md_global *g, int argc, char **argv);
 int cmd_volume(const struct md_global *g, int argc, char **argv);
 int cmd_spec(const struct md_global *g, int argc, char **argv);
+int cmd_save(const struct md_global *g, int argc, char **argv);
+int cmd_load(const struct md_global *g, int argc, char **argv);
 
 #endif

@@ -15,11 +15,15 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "image.h"
+
 #include "cgroups.h"
+#include "container.h"
 #include "err.h"
 #include "file.h"
 #include "log.h"
@@ -32,26 +36,26 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-struct run_opts {
-    struct ns_config cfg;
-    struct cg_limits limits;
-    strv_t env;
-    const char *name;
-    bool interactive, tty;
-    char id[65];
-    char hostname[64];
-    struct cg_host cg_host;
-};
-
 static void run_usage(FILE *out)
 {
     fprintf(out,
-            "Usage:  minidock run --rootfs DIR [OPTIONS] [COMMAND [ARG...]]\n"
+            "Usage:  minidock run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+            "        minidock run --rootfs DIR [OPTIONS] COMMAND [ARG...]\n"
             "\n"
-            "Create and run a new container from a root file system\n"
+            "Create and run a new container from an image (or a root file system)\n"
             "\n"
             "Options:\n"
-            "      --rootfs DIR             Root file system of the container\n"
+            "  -d, --detach                 Run container in background and print container ID\n"
+            "      --rm                     Automatically remove the container when it exits\n"
+            "      --entrypoint CMD         Overwrite the default ENTRYPOINT of the image\n"
+            "  -v, --volume SPEC            Bind mount a volume (HOST:CTR[:ro], NAME:CTR, CTR)\n"
+            "      --mount SPEC             Attach a filesystem mount to the container\n"
+            "      --tmpfs CTR[:OPTS]       Mount a tmpfs directory\n"
+            "      --restart POLICY         no, always, on-failure[:N], unless-stopped\n"
+            "  -l, --label K=V              Set meta data on a container\n"
+            "      --stop-signal SIG        Signal to stop the container (default SIGTERM)\n"
+            "      --stop-timeout N         Seconds to wait before killing the container\n"
+            "      --rootfs DIR             Root file system of the container (no image)\n"
             "      --name NAME              Assign a name to the container\n"
             "  -h, --hostname NAME          Container host name (default: short id)\n"
             "  -e, --env K=V                Set environment variables (K alone: from ours)\n"
@@ -140,6 +144,13 @@ enum {
     OPT_CPUS,
     OPT_PIDS_LIMIT,
     OPT_HELP,
+    OPT_RM,
+    OPT_ENTRYPOINT,
+    OPT_MOUNT,
+    OPT_TMPFS,
+    OPT_RESTART,
+    OPT_STOP_SIGNAL,
+    OPT_STOP_TIMEOUT,
 };
 
 static const struct option run_options[] = {
@@ -165,8 +176,64 @@ static const struct option run_options[] = {
     {"cpu-shares", required_argument, NULL, 'c'},
     {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
     {"help", no_argument, NULL, OPT_HELP},
+    {"detach", no_argument, NULL, 'd'},
+    {"rm", no_argument, NULL, OPT_RM},
+    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+    {"volume", required_argument, NULL, 'v'},
+    {"mount", required_argument, NULL, OPT_MOUNT},
+    {"tmpfs", required_argument, NULL, OPT_TMPFS},
+    {"restart", required_argument, NULL, OPT_RESTART},
+    {"label", required_argument, NULL, 'l'},
+    {"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
     {0},
 };
+
+/* -v, --mount and --tmpfs all become a vol_spec (lab 03's parsers). */
+static int add_mount(struct run_opts *o, int c, const char *arg)
+{
+    struct vol_spec spec = {0};
+    int r = c == 'v'         ? vol_parse_volume(arg, &spec)
+            : c == OPT_MOUNT ? vol_parse_mount(arg, &spec)
+                             : vol_parse_tmpfs(arg, &spec);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < o->nmounts; i++) {
+        if (strcmp(o->mounts[i].target, spec.target) == 0) {
+            r = err_setx(EINVAL, "Duplicate mount point: %s", spec.target);
+            vol_spec_free(&spec);
+            return r;
+        }
+    }
+    struct vol_spec *m = realloc(o->mounts, (o->nmounts + 1) * sizeof(*m));
+    if (!m) {
+        vol_spec_free(&spec);
+        return err_set(ENOMEM, "mounts");
+    }
+    o->mounts = m;
+    o->mounts[o->nmounts++] = spec;
+    return 0;
+}
+
+/* --restart no | always | unless-stopped | on-failure[:N] */
+static int check_restart(const char *arg)
+{
+    int64_t n;
+    if (strcmp(arg, "no") == 0 || strcmp(arg, "always") == 0 ||
+        strcmp(arg, "unless-stopped") == 0 || strcmp(arg, "on-failure") == 0)
+        return 0;
+    if (strncmp(arg, "on-failure:", 11) == 0 && str_to_i64(arg + 11, 0, INT32_MAX, &n) == 0)
+        return 0;
+    if (strncmp(arg, "always:", 7) == 0 || strncmp(arg, "unless-stopped:", 15) == 0)
+        return err_setx(EINVAL,
+                        "invalid restart policy '%s': maximum retry count can only be "
+                        "used with 'on-failure'",
+                        arg);
+    return err_setx(EINVAL,
+                    "invalid restart policy '%s': use no, always, on-failure[:N] or "
+                    "unless-stopped",
+                    arg);
+}
 
 /* One option; returns 0, 1 for --help, or a negative errno. */
 static int apply_option(struct run_opts *o, int c, const char *arg)
@@ -212,12 +279,41 @@ static int apply_option(struct run_opts *o, int c, const char *arg)
         cfg->sec.privileged = true;
         return 0;
     case OPT_CAP_ADD:
-        return sec_cap_add(&cfg->sec, arg);
+        r = sec_cap_add(&cfg->sec, arg);
+        return r < 0 ? r : strv_push(&o->cap_add, arg);
     case OPT_CAP_DROP:
-        return sec_cap_drop(&cfg->sec, arg);
+        r = sec_cap_drop(&cfg->sec, arg);
+        return r < 0 ? r : strv_push(&o->cap_drop, arg);
     case OPT_SECURITY_OPT:
-        return sec_parse_opt(&cfg->sec, arg);
+        r = sec_parse_opt(&cfg->sec, arg);
+        return r < 0 ? r : strv_push(&o->security_opt, arg);
+    case 'd':
+        o->detach = true;
+        return 0;
+    case OPT_RM:
+        o->rm = true;
+        return 0;
+    case OPT_ENTRYPOINT:
+        o->entrypoint = arg;
+        o->entrypoint_set = true;
+        return 0;
+    case 'v':
+    case OPT_MOUNT:
+    case OPT_TMPFS:
+        return add_mount(o, c, arg);
+    case OPT_RESTART:
+        return check_restart(arg) < 0 ? -EINVAL : (o->restart = arg, 0);
+    case 'l':
+        return strv_push(&o->labels, arg);
+    case OPT_STOP_SIGNAL:
+        r = md_signal_parse(arg);
+        return r < 0 ? r : (o->stop_signal = arg, 0);
+    case OPT_STOP_TIMEOUT:
+        r = str_to_i64(arg, -1, INT32_MAX, &n);
+        o->stop_timeout = (int)n;
+        return r < 0 ? err_wrap(r, "--stop-timeout") : 0;
     case OPT_NETWORK:
+        o->network = arg;
         if (strcmp(arg, "host") == 0)
             cfg->share_net = true;
         else if (strcmp(arg, "none") == 0)
@@ -247,51 +343,66 @@ static int apply_option(struct run_opts *o, int c, const char *arg)
     }
 }
 
-static int parse_run_args(int argc, char **argv, struct run_opts *o)
+int run_parse_args(const char *verb, int argc, char **argv, struct run_opts *o)
 {
     int c, r;
+    ns_config_init(&o->cfg);
+    o->stop_timeout = -1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h:e:w:u:itm:c:", run_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+h:e:w:u:itm:c:dv:l:", run_options, NULL)) != -1) {
         if (c == '?' || c == ':')
             return err_setx(EINVAL, "unknown flag or missing value: %s", argv[optind - 1]);
         r = apply_option(o, c, optarg);
         if (r != 0)
             return r;
     }
-    if (!o->cfg.rootfs)
-        return err_setx(EINVAL, "\"minidock run\" needs --rootfs DIR: images arrive with the "
-                                "image store (see 'minidock run --help')");
-    struct stat st;
-    if (stat(o->cfg.rootfs, &st) < 0)
-        return err_set(errno, "rootfs %s", o->cfg.rootfs);
-    if (!S_ISDIR(st.st_mode))
-        return err_setx(ENOTDIR, "rootfs %s: not a directory", o->cfg.rootfs);
-    if (optind >= argc)
-        return err_setx(EINVAL, "no command given: with --rootfs, say what to run "
-                                "(e.g. minidock run --rootfs DIR /bin/sh)");
-    o->cfg.argv = argv + optind;
+    if (o->cfg.rootfs) {
+        struct stat st;
+        if (stat(o->cfg.rootfs, &st) < 0)
+            return err_set(errno, "rootfs %s", o->cfg.rootfs);
+        if (!S_ISDIR(st.st_mode))
+            return err_setx(ENOTDIR, "rootfs %s: not a directory", o->cfg.rootfs);
+        if (optind >= argc)
+            return err_setx(EINVAL,
+                            "no command given: with --rootfs, say what to run "
+                            "(e.g. minidock %s --rootfs DIR /bin/sh)",
+                            verb);
+        o->cfg.argv = argv + optind;
+        o->args = argv + optind;
+    } else {
+        if (optind >= argc)
+            return err_setx(EINVAL, "\"minidock %s\" requires at least 1 argument", verb);
+        o->image = argv[optind];
+        o->args = argv + optind + 1;
+    }
     if (o->limits.memory_swap > 0 && o->limits.memory > 0 &&
         o->limits.memory_swap < o->limits.memory)
         return err_setx(EINVAL, "--memory-swap must be at least --memory (it counts both)");
     if (o->limits.memory_swap > 0 && o->limits.memory == 0)
         return err_setx(EINVAL, "--memory-swap needs --memory as well");
+    if (o->rm && o->restart && strcmp(o->restart, "no") != 0)
+        return err_setx(EINVAL, "Conflicting options: --restart and --rm");
     return 0;
+}
+
+void run_opts_free(struct run_opts *o)
+{
+    strv_free(&o->env);
+    strv_free(&o->argv);
+    strv_free(&o->cap_add);
+    strv_free(&o->cap_drop);
+    strv_free(&o->security_opt);
+    strv_free(&o->labels);
+    for (size_t i = 0; i < o->nmounts; i++)
+        vol_spec_free(&o->mounts[i]);
+    free(o->mounts);
+    o->mounts = NULL;
+    o->nmounts = 0;
 }
 
 /* ---------------------------------------------------------------------------
  * Identity and environment.
  * ------------------------------------------------------------------------- */
-
-/* 64 hex characters, like Docker's container ids. */
-static int make_container_id(char id[65])
-{
-    unsigned char raw[32];
-    if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-        return err_set(errno, "getrandom");
-    for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(id + 2 * i, 3, "%02x", raw[i]);
-    return 0;
-}
 
 /* Docker's defaults first (PATH, HOSTNAME, TERM), then the user's -e. */
 static int build_environment(struct run_opts *o, strv_t *env)
@@ -312,7 +423,7 @@ static int build_environment(struct run_opts *o, strv_t *env)
 /* A new id, the hostname (default: the short id) and the environment. */
 static int identify_container(struct run_opts *o, strv_t *env)
 {
-    int r = make_container_id(o->id);
+    int r = store_random_id(o->id);
     if (r < 0)
         return r;
     if (!o->cfg.hostname) {
@@ -494,6 +605,48 @@ static int start_and_wait(struct run_opts *o, struct cgroup *cg, const sigset_t 
     return s.exit_code;
 }
 
+/* `run IMAGE`: create, start through the monitor, and (without -d) stay
+ * attached until the container exits. */
+static int run_image(const struct md_global *g, struct run_opts *o)
+{
+    struct store s;
+    char id[STORE_ID_LEN + 1];
+    int sv[2] = {-1, -1}, code = 125;
+
+    if (ctr_store(g, &s) < 0 || ctr_create(g, o, id) < 0)
+        return md_fail("run");
+    if (!o->detach && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        err_set(errno, "socketpair");
+        return md_fail("run");
+    }
+    if (ctr_start(g, &s, id, sv[1], &code) < 0) {
+        fprintf(stderr, "minidock: run: %s\n", err_msg());
+        if (sv[0] >= 0)
+            close(sv[0]);
+        if (sv[1] >= 0)
+            close(sv[1]);
+        if (o->rm) {
+            struct ctr c;
+            if (ctr_load_id(&s, id, &c) == 0) {
+                ctr_remove(g, &s, &c, true);
+                ctr_free(&c);
+            }
+        }
+        return code;
+    }
+    if (o->detach) {
+        printf("%s\n", id);
+        return 0;
+    }
+    close(sv[1]);
+    if (ctr_attach_relay(sv[0], o->interactive, o->tty, !o->tty, &code) < 0)
+        code = md_fail("run");
+    else if (code < 0)
+        code = 0; /* detached with Ctrl-P Ctrl-Q */
+    close(sv[0]);
+    return code;
+}
+
 int cmd_run(const struct md_global *g, int argc, char **argv)
 {
     struct run_opts o = {0};
@@ -502,8 +655,7 @@ int cmd_run(const struct md_global *g, int argc, char **argv)
     sigset_t sigs, old;
     int code = 125, r;
 
-    ns_config_init(&o.cfg);
-    r = parse_run_args(argc, argv, &o);
+    r = run_parse_args("run", argc, argv, &o);
     if (r == 1) {
         run_usage(stdout);
         code = 0;
@@ -512,6 +664,15 @@ int cmd_run(const struct md_global *g, int argc, char **argv)
     if (r < 0) {
         fprintf(stderr, "minidock: run: %s\nSee 'minidock run --help'.\n", err_msg());
         goto out;
+    }
+    if (!o.cfg.rootfs) {
+        code = run_image(g, &o);
+        goto out;
+    }
+    if (o.detach || o.nmounts || o.rm || o.restart) {
+        err_setx(EINVAL, "-d, -v, --mount, --tmpfs, --rm and --restart need an image: "
+                         "--rootfs runs in the foreground only");
+        goto fail;
     }
     if (identify_container(&o, &env) < 0)
         goto fail;
@@ -543,7 +704,7 @@ fail:
     code = md_fail("run");
 out:
     strv_free(&env);
-    strv_free(&o.env);
+    run_opts_free(&o);
     return code;
 }
 
@@ -557,8 +718,9 @@ int cmd_spec(const struct md_global *g, int argc, char **argv)
     char cgroup[128];
     int code = 125;
 
-    ns_config_init(&o.cfg);
-    int r = parse_run_args(argc, argv, &o);
+    int r = run_parse_args("spec", argc, argv, &o);
+    if (r == 0 && !o.cfg.rootfs)
+        r = err_setx(EINVAL, "spec needs --rootfs DIR");
     if (r == 1) {
         printf("Usage:  minidock spec --rootfs DIR [RUN OPTIONS] COMMAND [ARG...]\n\n"
                "Print the OCI runtime-spec config.json of the container `minidock run`\n"
@@ -586,6 +748,6 @@ fail:
 out:
     json_decref(spec);
     strv_free(&env);
-    strv_free(&o.env);
+    run_opts_free(&o);
     return code;
 }

@@ -66,7 +66,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int random_id(char id[STORE_ID_LEN + 1])
+int store_random_id(char id[STORE_ID_LEN + 1])
 {
     unsigned char raw[STORE_ID_LEN / 2];
     if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
@@ -109,7 +109,7 @@ int store_create(struct store *s, const char *name, char id[STORE_ID_LEN + 1], c
                  size_t name_size)
 {
     char dir[PATH_MAX], created[64];
-    int r = random_id(id);
+    int r = store_random_id(id);
     if (r < 0)
         return r;
     if (name && !names_valid(name))

@@ -26,6 +26,9 @@ struct store {
 
 int store_open(const char *root, struct store *s);
 
+/* 64 random hex digits: container ids, anonymous volume names. */
+int store_random_id(char id[STORE_ID_LEN + 1]);
+
 /* A new container: a fresh 64-hex id, its directory, its name reserved
  * (name NULL: a generated adjective_surname).  Fails with -EEXIST and Docker's
  * message when the name is taken. */

@@ -82,16 +82,16 @@ static int add_label(json_t *labels, const char *kv)
 
 /* Create a volume: a name of its own, or 64 hex digits for an anonymous
  * one (then labelled com.docker.volume.anonymous, as Docker does). */
-static int volume_create(const struct md_global *g, const char *name, json_t *labels, char *out,
-                         size_t size)
+int volume_create(const struct md_global *g, const char *name, json_t *labels, char *out,
+                  size_t size)
 {
     bool created;
     if (!name) {
-        unsigned char raw[32];
-        if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-            return err_set(errno, "getrandom");
-        for (size_t i = 0; i < sizeof(raw) && 2 * i + 2 < size; i++)
-            snprintf(out + 2 * i, 3, "%02x", raw[i]);
+        char id[STORE_ID_LEN + 1];
+        int r = store_random_id(id);
+        if (r < 0)
+            return r;
+        snprintf(out, size, "%s", id);
         json_object_set_new(labels, ANONYMOUS_LABEL, json_string(""));
     } else {
         snprintf(out, size, "%s", name);

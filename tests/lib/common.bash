@@ -112,3 +112,37 @@ start_container_bg() {
     echo "the container did not start" >&2
     return 1
 }
+
+# A tar of the busybox root filesystem (probe included), built once per test
+# file: busybox_tar -> prints its path.
+busybox_tar() {
+    local tar=${BATS_FILE_TMPDIR:-/tmp}/busybox-rootfs.tar
+    if [ ! -f "$tar" ]; then
+        local d=${BATS_FILE_TMPDIR:-/tmp}/busybox-tar-src
+        rm -rf "$d"
+        "$FIXTURES/mkrootfs-busybox" "$d" >/dev/null
+        tar -C "$d" --numeric-owner -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+        rm -rf "$d"
+    fi
+    echo "$tar"
+}
+
+# Import the busybox root tar into the test's root as an image:
+# import_busybox [REF] (default busybox:latest); prints the image ID.
+import_busybox() {
+    md import "$(busybox_tar)" "${1:-busybox:latest}"
+}
+
+# Teardown for tests that start containers: kill every container process and
+# monitor of the test's root, then remove the cgroups they left.
+kill_root_containers() {
+    local d pid
+    for d in "$T"/root/containers/*/; do
+        [ -f "$d/state.json" ] || continue
+        for key in MonitorPid Pid; do
+            pid=$(sed -n "s/.*\"$key\": *\([0-9][0-9]*\).*/\1/p" "$d/state.json" | head -n1)
+            [ -n "$pid" ] && [ "$pid" -gt 0 ] && kill -KILL "$pid" 2>/dev/null
+        done
+    done
+    kill_and_clean_cgroups "${CGROUPS_BEFORE:-}"
+}

@@ -1,0 +1,1281 @@
+/* archive.c — `minidock save` and `minidock load`: images in and out of tar files.
+ *
+ * `save` writes one tar that two kinds of readers understand, as Docker >= 25
+ * does:
+ *
+ *   oci-layout, index.json, blobs/sha256/<hex>   an OCI image layout: each tag is
+ *                                                an index entry annotated with
+ *                                                io.containerd.image.name (the full
+ *                                                reference) and ...ref.name (the tag)
+ *   manifest.json, repositories                  Docker's legacy description, whose
+ *                                                Config and Layers point at the same
+ *                                                blobs (our layers are gzip tars:
+ *                                                `docker load` and skopeo decompress)
+ *
+ * The small JSON documents come first, then the blobs, streamed from the store
+ * and checked against their digest on the way.  With -o, the tar is written to
+ * FILE.tmp and renamed: a killed save leaves no half FILE.
+ *
+ * `load` reads that, older docker-archives (<id>/layer.tar, <id>.json), and
+ * OCI archives (index.json, possibly nested indexes).  The archive is
+ * untrusted, and the file that describes it may come after the blobs, so:
+ *
+ *   1. spool: every regular entry is copied into a private directory
+ *      ROOT/images/.tmp-load-XXXXXX (names with ".." or "/..." are refused);
+ *   2. check: every config, manifest and layer is hashed and compared with
+ *      what names it (blob paths, descriptors, rootfs.diff_ids); layers that
+ *      are not gzip are recompressed, as the store keeps gzip layers;
+ *   3. store: under the store's lock, the checked files are renamed into
+ *      blobs/, then each image is added with its config kept byte for byte.
+ *
+ * Nothing reaches blobs/ or index.json before step 3, so bad input leaves the
+ * store as it was.  The spool directory is flock'ed while it is in use: a
+ * later load removes the ones whose owner died (SIGKILL). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "file.h"
+#include "image.h"
+#include "layer.h"
+#include "minidock.h"
+#include "str.h"
+
+#define BLOCK_SIZE        (64 * 1024)
+#define JSON_MAX          (64 * 1024 * 1024) /* a config or manifest larger than this is abuse */
+#define ENTRIES_MAX       100000
+#define SPOOL_PREFIX      ".tmp-load-"
+#define CONTAINERD_NAME   "io.containerd.image.name"
+#define DOCKER_MEDIA_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define TERMINAL_REFUSAL  "cowardly refusing to save to a terminal. Use the -o flag or redirect"
+
+static const char *why(struct archive *a)
+{
+    const char *msg = archive_error_string(a);
+    return msg ? msg : "unknown error";
+}
+
+/* A running SHA-256, as "sha256:<hex>" at the end. */
+static int sha_start(EVP_MD_CTX **ctx)
+{
+    *ctx = EVP_MD_CTX_new();
+    if (!*ctx || EVP_DigestInit_ex(*ctx, EVP_sha256(), NULL) != 1)
+        return err_setx(ENOMEM, "start a SHA-256");
+    return 0;
+}
+
+static void sha_end(EVP_MD_CTX *ctx, char out[LAYER_DIGEST_LEN])
+{
+    unsigned char sha[32];
+    EVP_DigestFinal_ex(ctx, sha, NULL);
+    layer_digest_format(sha, out);
+}
+
+/* "docker.io/library/busybox:latest" -> "busybox:latest" (Docker's RepoTags form),
+ * repo "busybox" and tag "latest" (both may be NULL).  -EINVAL for a digest-only reference. */
+static int familiar_ref(const char *full, char *buf, size_t size, char *repo, char *tag)
+{
+    struct image_ref ref;
+    char name[600];
+    if (image_ref_parse(full, &ref) < 0 || !ref.tag[0])
+        return -EINVAL;
+    image_ref_repository(&ref, name, sizeof(name));
+    snprintf(buf, size, "%s:%s", name, ref.tag);
+    if (repo)
+        snprintf(repo, sizeof(name), "%s", name);
+    if (tag)
+        snprintf(tag, sizeof(ref.tag), "%s", ref.tag);
+    return 0;
+}
+
+/* ==== save ==================================================================================== */
+
+struct saved {
+    struct image img;
+    strv_t refs; /* full references to write; none when saved by ID */
+};
+
+struct save_set {
+    struct saved *v;
+    size_t n;
+};
+
+static void save_set_free(struct save_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        image_free(&set->v[i].img);
+        strv_free(&set->v[i].refs);
+    }
+    free(set->v);
+}
+
+/* The entry of img in set (added if missing); ref (may be NULL) joins its refs. */
+static int save_set_add(struct save_set *set, const struct image *img, const char *ref)
+{
+    struct saved *s = NULL;
+    for (size_t i = 0; i < set->n && !s; i++)
+        if (!strcmp(set->v[i].img.manifest, img->manifest))
+            s = &set->v[i];
+    if (!s) {
+        struct saved *v = realloc(set->v, (set->n + 1) * sizeof(*v));
+        if (!v)
+            return err_set(ENOMEM, "save");
+        set->v = v;
+        s = &set->v[set->n++];
+        memset(s, 0, sizeof(*s));
+        memcpy(&s->img, img, sizeof(*img));
+        s->img.tags = (strv_t){0};
+        s->img.layers = malloc((img->nlayers ? img->nlayers : 1) * sizeof(*img->layers));
+        if (!s->img.layers)
+            return err_set(ENOMEM, "save");
+        memcpy(s->img.layers, img->layers, img->nlayers * sizeof(*img->layers));
+    }
+    for (size_t i = 0; ref && i < s->refs.len; i++)
+        if (!strcmp(s->refs.v[i], ref))
+            return 0;
+    if (ref && strv_push(&s->refs, ref) < 0)
+        return err_set(ENOMEM, "save");
+    return 0;
+}
+
+/* Docker's rules: "busybox" (a name alone) saves every tag of the repository,
+ * "busybox:1.36" that tag, an ID (or a prefix of one) the image, untagged. */
+static int select_image(struct image_store *st, struct image *all, size_t n, const char *name,
+                        struct save_set *set)
+{
+    struct image_ref want, have;
+    bool found = false;
+    const char *last = strrchr(name, '/');
+    bool name_only = !strchr(last ? last : name, ':') && !strchr(name, '@');
+    if (image_ref_parse(name, &want) == 0) {
+        char full[600];
+        image_ref_string(&want, full, sizeof(full));
+        for (size_t i = 0; i < n; i++) {
+            for (size_t t = 0; t < all[i].tags.len; t++) {
+                const char *tag = all[i].tags.v[t];
+                bool same_repo = image_ref_parse(tag, &have) == 0 &&
+                                 !strcmp(have.domain, want.domain) && !strcmp(have.path, want.path);
+                if ((name_only && same_repo) || !strcmp(tag, full)) {
+                    int ret = save_set_add(set, &all[i], tag);
+                    if (ret < 0)
+                        return ret;
+                    found = true;
+                }
+            }
+        }
+    }
+    if (found)
+        return 0;
+    struct image img = {0};
+    int ret = image_lookup(st, name, &img);
+    if (ret == 0)
+        ret = save_set_add(set, &img, NULL);
+    image_free(&img);
+    return ret;
+}
+
+/* One tar entry's header: a regular file or a directory, owned by root, time 0
+ * (the same images always give the same bytes). */
+static int tar_header(struct archive *a, const char *name, int64_t size, bool dir)
+{
+    struct archive_entry *e = archive_entry_new();
+    if (!e)
+        return err_set(ENOMEM, "write %s", name);
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(e, dir ? 0755 : 0644);
+    archive_entry_set_size(e, dir ? 0 : size);
+    archive_entry_set_mtime(e, 0, 0);
+    int ret =
+        archive_write_header(a, e) == ARCHIVE_OK ? 0 : err_setx(EIO, "write %s: %s", name, why(a));
+    archive_entry_free(e);
+    return ret;
+}
+
+static int tar_add_json(struct archive *a, const char *name, json_t *doc)
+{
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    if (!text)
+        return err_set(ENOMEM, "write %s", name);
+    size_t len = strlen(text);
+    int ret = tar_header(a, name, (int64_t)len, false);
+    if (ret == 0 && archive_write_data(a, text, len) != (la_ssize_t)len)
+        ret = err_setx(EIO, "write %s: %s", name, why(a));
+    free(text);
+    return ret;
+}
+
+/* Stream a blob of the store into the tar, checking its digest on the way
+ * (a corrupt store must not produce an archive that looks fine). */
+static int tar_add_blob(struct archive *a, struct image_store *st, const char *digest)
+{
+    char path[PATH_MAX], name[100], got[LAYER_DIGEST_LEN];
+    struct stat sb;
+    EVP_MD_CTX *sha = NULL;
+    char *buf = malloc(BLOCK_SIZE);
+    int ret = buf ? image_blob_path(st, digest, path, sizeof(path)) : err_set(ENOMEM, "save");
+    int fd = ret == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (ret == 0 && (fd < 0 || fstat(fd, &sb) < 0))
+        ret = err_set(errno, "blob %s", digest);
+    snprintf(name, sizeof(name), "blobs/sha256/%s", digest + 7);
+    if (ret == 0)
+        ret = sha_start(&sha);
+    if (ret == 0)
+        ret = tar_header(a, name, (int64_t)sb.st_size, false);
+    for (off_t done = 0; ret == 0 && done < sb.st_size;) {
+        ssize_t n = read(fd, buf, BLOCK_SIZE);
+        if (n <= 0) {
+            ret = n < 0 ? err_set(errno, "read %s", path) : err_setx(EIO, "%s: shrank", path);
+            break;
+        }
+        EVP_DigestUpdate(sha, buf, (size_t)n);
+        if (archive_write_data(a, buf, (size_t)n) != n)
+            ret = err_setx(EIO, "write %s: %s", name, why(a));
+        done += n;
+    }
+    if (ret == 0) {
+        sha_end(sha, got);
+        if (strcmp(got, digest) != 0)
+            ret = err_setx(EBADMSG, "blob %s is corrupt: its content hashes to %s", path, got);
+    }
+    EVP_MD_CTX_free(sha);
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return ret;
+}
+
+static int64_t blob_size(struct image_store *st, const char *digest)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+    image_blob_path(st, digest, path, sizeof(path));
+    return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+/* index.json: one entry per tag, and one without annotations for an image saved by ID. */
+static json_t *make_index(struct image_store *st, const struct save_set *set)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < set->n; i++) {
+        const struct saved *s = &set->v[i];
+        for (size_t t = 0; t < (s->refs.len ? s->refs.len : 1); t++) {
+            json_t *d =
+                json_pack("{s:s, s:s, s:I}", "mediaType", IMAGE_MEDIA_MANIFEST, "digest",
+                          s->img.manifest, "size", (json_int_t)blob_size(st, s->img.manifest));
+            char familiar[600], tag[130];
+            if (d && s->refs.len) {
+                json_t *ann = json_pack("{s:s}", CONTAINERD_NAME, s->refs.v[t]);
+                if (ann && familiar_ref(s->refs.v[t], familiar, sizeof(familiar), NULL, tag) == 0)
+                    json_object_set_new(ann, IMAGE_REF_ANNOTATION, json_string(tag));
+                json_object_set_new(d, "annotations", ann);
+            }
+            json_array_append_new(list, d);
+        }
+    }
+    return json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", IMAGE_MEDIA_INDEX,
+                     "manifests", list);
+}
+
+/* manifest.json (Docker's legacy description) and repositories (older still). */
+static int make_legacy(const struct save_set *set, json_t **manifest, json_t **repos)
+{
+    *manifest = json_array();
+    *repos = json_object();
+    for (size_t i = 0; *manifest && *repos && i < set->n; i++) {
+        const struct saved *s = &set->v[i];
+        json_t *tags = s->refs.len ? json_array() : json_null();
+        json_t *layers = json_array();
+        for (size_t l = 0; layers && l < s->img.nlayers; l++)
+            json_array_append_new(layers,
+                                  json_sprintf("blobs/sha256/%s", s->img.layers[l].digest + 7));
+        for (size_t t = 0; tags && t < s->refs.len; t++) {
+            char familiar[600], name[600], tag[130];
+            if (familiar_ref(s->refs.v[t], familiar, sizeof(familiar), name, tag) < 0)
+                continue;
+            json_array_append_new(tags, json_string(familiar));
+            if (s->img.nlayers == 0)
+                continue;
+            json_t *repo = json_object_get(*repos, name);
+            if (!repo)
+                json_object_set_new(*repos, name, repo = json_object());
+            json_object_set_new(repo, tag,
+                                json_string(s->img.layers[s->img.nlayers - 1].digest + 7));
+        }
+        json_array_append_new(*manifest, json_pack("{s:o, s:o*, s:o*}", "Config",
+                                                   json_sprintf("blobs/sha256/%s", s->img.id + 7),
+                                                   "RepoTags", tags, "Layers", layers));
+    }
+    return *manifest && *repos ? 0 : err_set(ENOMEM, "save");
+}
+
+/* Is digest already in the archive?  (Images share layers: each blob goes once.) */
+static int blob_once(strv_t *written, const char *digest, bool *first)
+{
+    for (size_t i = 0; i < written->len; i++)
+        if (!strcmp(written->v[i], digest)) {
+            *first = false;
+            return 0;
+        }
+    *first = true;
+    return strv_push(written, digest) < 0 ? err_set(ENOMEM, "save") : 0;
+}
+
+static int write_blobs(struct archive *a, struct image_store *st, const struct save_set *set)
+{
+    strv_t written = {0};
+    bool first;
+    int ret = tar_header(a, "blobs", 0, true);
+    if (ret == 0)
+        ret = tar_header(a, "blobs/sha256", 0, true);
+    for (size_t i = 0; ret == 0 && i < set->n; i++) {
+        const struct image *img = &set->v[i].img;
+        ret = blob_once(&written, img->manifest, &first);
+        if (ret == 0 && first)
+            ret = tar_add_blob(a, st, img->manifest);
+        if (ret == 0 && (ret = blob_once(&written, img->id, &first)) == 0 && first)
+            ret = tar_add_blob(a, st, img->id);
+        for (size_t l = 0; ret == 0 && l < img->nlayers; l++) {
+            ret = blob_once(&written, img->layers[l].digest, &first);
+            if (ret == 0 && first)
+                ret = tar_add_blob(a, st, img->layers[l].digest);
+        }
+    }
+    strv_free(&written);
+    return ret;
+}
+
+static int write_archive(int fd, struct image_store *st, const struct save_set *set)
+{
+    json_t *index = make_index(st, set), *manifest = NULL, *repos = NULL;
+    json_t *layout = json_pack("{s:s}", "imageLayoutVersion", "1.0.0");
+    struct archive *a = archive_write_new();
+    int ret = a && index && layout ? make_legacy(set, &manifest, &repos) : err_set(ENOMEM, "save");
+    if (ret == 0 && (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+                     archive_write_open_fd(a, fd) != ARCHIVE_OK))
+        ret = err_setx(EIO, "write the archive: %s", why(a));
+    if (ret == 0)
+        ret = tar_add_json(a, "oci-layout", layout);
+    if (ret == 0)
+        ret = tar_add_json(a, "index.json", index);
+    if (ret == 0)
+        ret = tar_add_json(a, "manifest.json", manifest);
+    if (ret == 0)
+        ret = tar_add_json(a, "repositories", repos);
+    if (ret == 0)
+        ret = write_blobs(a, st, set);
+    if (ret == 0 && archive_write_close(a) != ARCHIVE_OK)
+        ret = err_setx(EIO, "write the archive: %s", why(a));
+    if (a)
+        archive_write_free(a);
+    json_decref(index);
+    json_decref(layout);
+    json_decref(manifest);
+    json_decref(repos);
+    return ret;
+}
+
+/* -o FILE: into FILE.tmp, synced, then renamed over FILE. */
+static int save_to_file(const char *path, struct image_store *st, const struct save_set *set)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return err_set(errno, "open %s", tmp);
+    int ret = write_archive(fd, st, set);
+    if (ret == 0 && fsync(fd) < 0)
+        ret = err_set(errno, "write %s", tmp);
+    if (close(fd) < 0 && ret == 0)
+        ret = err_set(errno, "write %s", tmp);
+    if (ret == 0 && rename(tmp, path) < 0)
+        ret = err_set(errno, "rename %s to %s", tmp, path);
+    if (ret < 0)
+        unlink(tmp);
+    return ret;
+}
+
+int cmd_save(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *output = NULL;
+    struct image_store *st = NULL;
+    struct image *all = NULL;
+    struct save_set set = {0};
+    size_t n = 0;
+    int c, code = 125;
+    while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock save [OPTIONS] IMAGE [IMAGE...]\n\n"
+                   "Save one or more images to a tar archive (streamed to STDOUT by default)\n\n"
+                   "Options:\n  -o, --output string   Write to a file, instead of STDOUT\n");
+            return 0;
+        }
+        if (c == 'o')
+            output = optarg;
+        if (c == '?') {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            goto fail;
+        }
+    }
+    if (optind >= argc) {
+        err_setx(EINVAL, "\"save\" requires at least 1 argument");
+        goto fail;
+    }
+    if (!output && isatty(STDOUT_FILENO)) {
+        err_setx(ENOTTY, TERMINAL_REFUSAL);
+        goto fail;
+    }
+    if (image_store_open(g->root, &st) < 0 || image_list(st, &all, &n) < 0)
+        goto fail;
+    for (int i = optind; i < argc; i++)
+        if (select_image(st, all, n, argv[i], &set) < 0)
+            goto fail;
+    if ((output ? save_to_file(output, st, &set) : write_archive(STDOUT_FILENO, st, &set)) < 0)
+        goto fail;
+    code = 0;
+    goto out;
+fail:
+    code = md_fail("save");
+out:
+    save_set_free(&set);
+    image_list_free(all, n);
+    image_store_close(st);
+    return code;
+}
+
+/* ==== load, step 1: spool the archive ========================================================= */
+
+struct entry {
+    char *name;           /* clean name in the archive: "blobs/sha256/<hex>" */
+    char *link;           /* a symlink or hard link: the (clean) name it stands for */
+    char file[PATH_MAX];  /* its copy in the spool directory */
+    bool checked, stored; /* layer: hashed (and recompressed if needed); moved into blobs/ */
+    char original[LAYER_DIGEST_LEN]; /* layer: the digest of the bytes as archived */
+    char blob[PATH_MAX];     /* layer: the gzip file to store (file, or a recompressed copy) */
+    struct layer_info layer; /* layer: what it is as stored */
+};
+
+struct loader {
+    const char *source; /* the archive, for messages: FILE or "stdin" */
+    struct image_store *st;
+    char spool[PATH_MAX]; /* ROOT/images/.tmp-load-XXXXXX */
+    int spool_fd;         /* flock'ed while we use it */
+    struct entry *e;
+    size_t n;
+};
+
+/* A clean relative name ("./a//b" -> "a/b"); -EPERM for "/..." and "..". */
+static int clean_entry_name(const char *raw, char *out, size_t size)
+{
+    size_t n = 0;
+    if (raw[0] == '/')
+        return err_setx(EPERM, "entry '%s': absolute names are not allowed", raw);
+    for (const char *p = raw; *p; p += strspn(p, "/")) {
+        size_t len = strcspn(p, "/");
+        if (len == 2 && !strncmp(p, "..", 2))
+            return err_setx(EPERM, "entry '%s': '..' is not allowed in a name", raw);
+        if (len > 0 && !(len == 1 && p[0] == '.')) {
+            if (n + len + 2 > size)
+                return err_setx(ENAMETOOLONG, "entry '%s': name too long", raw);
+            if (n > 0)
+                out[n++] = '/';
+            memcpy(out + n, p, len);
+            n += len;
+        }
+        p += len;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+/* A link's target, as a name of the archive: relative to the link's directory
+ * for a symlink ("a/layer.tar -> ../b/layer.tar" is "b/layer.tar"), from the top
+ * for a hard link.  Targets leaving the archive are refused. */
+static int resolve_link(const char *name, const char *target, bool symlink, char *out, size_t size)
+{
+    char joined[PATH_MAX * 2], parts[PATH_MAX];
+    const char *slash = strrchr(name, '/');
+    if (target[0] == '/')
+        return err_setx(EPERM, "entry '%s': link to an absolute name '%s'", name, target);
+    if (symlink && slash)
+        snprintf(joined, sizeof(joined), "%.*s/%s", (int)(slash - name), name, target);
+    else
+        snprintf(joined, sizeof(joined), "%s", target);
+    size_t n = 0;
+    for (const char *p = joined; *p; p += strspn(p, "/")) {
+        size_t len = strcspn(p, "/");
+        if (len == 2 && !strncmp(p, "..", 2)) {
+            if (n == 0)
+                return err_setx(EPERM, "entry '%s': link '%s' leaves the archive", name, target);
+            while (n > 0 && parts[n - 1] != '/')
+                n--;
+            n = n > 0 ? n - 1 : 0;
+        } else if (len > 0 && !(len == 1 && p[0] == '.')) {
+            if (n + len + 2 > sizeof(parts))
+                return err_setx(ENAMETOOLONG, "entry '%s': name too long", name);
+            if (n > 0)
+                parts[n++] = '/';
+            memcpy(parts + n, p, len);
+            n += len;
+        }
+        p += len;
+    }
+    parts[n] = '\0';
+    snprintf(out, size, "%s", parts);
+    return 0;
+}
+
+static struct entry *new_entry(struct loader *ld, const char *name)
+{
+    if (ld->n >= ENTRIES_MAX) {
+        err_setx(E2BIG, "more than %d entries", ENTRIES_MAX);
+        return NULL;
+    }
+    struct entry *v = realloc(ld->e, (ld->n + 1) * sizeof(*v));
+    if (!v) {
+        err_set(ENOMEM, "read the archive");
+        return NULL;
+    }
+    ld->e = v;
+    struct entry *e = &ld->e[ld->n];
+    memset(e, 0, sizeof(*e));
+    if (!(e->name = strdup(name))) {
+        err_set(ENOMEM, "read the archive");
+        return NULL;
+    }
+    ld->n++;
+    return e;
+}
+
+/* Copy the data of the current entry into the spool, synced (it may become a blob). */
+static int spool_data(struct loader *ld, struct archive *a, struct entry *e, char *buf)
+{
+    snprintf(e->file, sizeof(e->file), "%s/%zu", ld->spool, ld->n);
+    int fd = open(e->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return err_set(errno, "create %s", e->file);
+    int ret = 0;
+    la_ssize_t n;
+    while ((n = archive_read_data(a, buf, BLOCK_SIZE)) > 0 && ret == 0)
+        ret = fd_write_all(fd, buf, (size_t)n);
+    if (ret == 0 && n < 0)
+        ret = err_setx(EIO, "entry '%s': %s", e->name, why(a));
+    else if (ret < 0)
+        ret = err_set(-ret, "write %s", e->file);
+    if (ret == 0 && fsync(fd) < 0)
+        ret = err_set(errno, "write %s", e->file);
+    close(fd);
+    return ret;
+}
+
+static int spool_entry(struct loader *ld, struct archive *a, struct archive_entry *ae, char *buf)
+{
+    char name[PATH_MAX], target[PATH_MAX];
+    const char *raw = archive_entry_pathname(ae);
+    int ret = clean_entry_name(raw ? raw : "", name, sizeof(name));
+    if (ret < 0)
+        return ret;
+    const char *hard = archive_entry_hardlink(ae);
+    mode_t type = archive_entry_filetype(ae);
+    if (hard || type == AE_IFLNK) {
+        ret = resolve_link(name, hard ? hard : archive_entry_symlink(ae), !hard, target,
+                           sizeof(target));
+        if (ret < 0)
+            return ret;
+        struct entry *e = new_entry(ld, name);
+        if (!e || !(e->link = strdup(target)))
+            return err_set(ENOMEM, "read the archive");
+        return 0;
+    }
+    if (type != AE_IFREG || !name[0])
+        return 0; /* directories and the rest say nothing about images */
+    struct entry *e = new_entry(ld, name);
+    return e ? spool_data(ld, a, e, buf) : -ENOMEM;
+}
+
+static int spool_archive(struct loader *ld, int fd)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *ae;
+    char *buf = malloc(BLOCK_SIZE);
+    int ret = a && buf ? 0 : err_set(ENOMEM, "read the archive");
+    if (ret == 0) {
+        archive_read_support_filter_all(a); /* `docker save | gzip` loads too */
+        archive_read_support_format_tar(a);
+        if (archive_read_open_fd(a, fd, BLOCK_SIZE) != ARCHIVE_OK)
+            ret = err_setx(EINVAL, "not a tar archive: %s", why(a));
+    }
+    while (ret == 0) {
+        int r = archive_read_next_header(a, &ae);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r < ARCHIVE_WARN)
+            ret = err_setx(EINVAL, "not a valid tar archive: %s", why(a));
+        else
+            ret = spool_entry(ld, a, ae, buf);
+    }
+    if (a)
+        archive_read_free(a);
+    free(buf);
+    return ret;
+}
+
+/* The entry named name (links followed), or NULL. */
+static struct entry *find_entry(struct loader *ld, const char *name)
+{
+    char clean[PATH_MAX];
+    if (clean_entry_name(name, clean, sizeof(clean)) < 0)
+        return NULL;
+    for (int hops = 0; hops < 16; hops++) {
+        struct entry *found = NULL;
+        for (size_t i = 0; i < ld->n; i++)
+            if (!strcmp(ld->e[i].name, clean))
+                found = &ld->e[i]; /* tar semantics: the last one wins */
+        if (!found || !found->link)
+            return found;
+        snprintf(clean, sizeof(clean), "%s", found->link);
+    }
+    return NULL;
+}
+
+/* Remove spool directories whose loader died: nobody holds their lock. */
+static void sweep_dead_spools(const char *images)
+{
+    DIR *d = opendir(images);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (!str_has_prefix(de->d_name, SPOOL_PREFIX))
+            continue;
+        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            remove_tree_at(dirfd(d), de->d_name);
+        if (fd >= 0)
+            close(fd);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* The store's lock covers the sweep and the creation of our spool: a sweeper
+ * never sees our directory before we lock it. */
+static int spool_open(struct loader *ld, const char *root)
+{
+    char images[PATH_MAX];
+    int ret = image_store_lock(ld->st);
+    if (ret < 0)
+        return ret;
+    snprintf(images, sizeof(images), "%s/images", root);
+    sweep_dead_spools(images);
+    snprintf(ld->spool, sizeof(ld->spool), "%s/" SPOOL_PREFIX "XXXXXX", images);
+    if (!mkdtemp(ld->spool)) {
+        ld->spool[0] = '\0';
+        ret = err_set(errno, "create a temporary directory in %s", images);
+    } else {
+        ld->spool_fd = open(ld->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (ld->spool_fd < 0 || flock(ld->spool_fd, LOCK_EX) < 0)
+            ret = err_set(errno, "lock %s", ld->spool);
+    }
+    image_store_unlock(ld->st);
+    return ret;
+}
+
+static void loader_close(struct loader *ld)
+{
+    if (ld->spool[0])
+        remove_tree(ld->spool);
+    if (ld->spool_fd >= 0)
+        close(ld->spool_fd);
+    for (size_t i = 0; i < ld->n; i++) {
+        free(ld->e[i].name);
+        free(ld->e[i].link);
+    }
+    free(ld->e);
+}
+
+/* ==== load, step 2: check what the archive says ============================================== */
+
+struct loaded {
+    char manifest[LAYER_DIGEST_LEN]; /* OCI: the manifest it came from ("" otherwise) */
+    char *config;                    /* the config's bytes, kept verbatim */
+    size_t config_len;
+    char id[LAYER_DIGEST_LEN];
+    struct entry **layers; /* bottom first */
+    size_t nlayers;
+    strv_t refs;
+};
+
+struct load_set {
+    struct loaded *v;
+    size_t n;
+};
+
+static void load_set_free(struct load_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        free(set->v[i].config);
+        free(set->v[i].layers);
+        strv_free(&set->v[i].refs);
+    }
+    free(set->v);
+}
+
+/* "blobs/sha256/<hex>" or "<hex>.json": the digest a name claims, or "" for none. */
+static void digest_of_name(const char *name, char out[LAYER_DIGEST_LEN])
+{
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    char d[LAYER_DIGEST_LEN + 8];
+    snprintf(d, sizeof(d), "sha256:%.*s", LAYER_HEX_LEN, base);
+    bool blob = str_has_prefix(name, "blobs/sha256/") && strlen(base) == LAYER_HEX_LEN;
+    bool json =
+        !strchr(name, '/') && strlen(base) == LAYER_HEX_LEN + 5 && str_has_suffix(base, ".json");
+    out[0] = '\0';
+    if ((blob || json) && layer_digest_check(d) == 0)
+        snprintf(out, LAYER_DIGEST_LEN, "%s", d);
+}
+
+/* Read a small entry (JSON) whole; when expected is set, its bytes must hash to it. */
+static int read_entry(struct loader *ld, const char *name, const char *expected, char **out,
+                      size_t *len)
+{
+    char got[LAYER_DIGEST_LEN], claimed[LAYER_DIGEST_LEN];
+    struct entry *e = find_entry(ld, name);
+    struct stat sb;
+    if (!e)
+        return err_setx(ENOENT, "%s: not in the archive", name);
+    if (stat(e->file, &sb) < 0)
+        return err_set(errno, "%s", name);
+    if (sb.st_size > JSON_MAX)
+        return err_setx(EFBIG, "%s: too large for a JSON document", name);
+    int ret = file_read_all(e->file, out, len);
+    if (ret < 0)
+        return err_wrap(ret, "%s", name);
+    digest_of_name(name, claimed);
+    layer_sha256_buf(*out, *len, got);
+    const char *want = expected ? expected : claimed;
+    if (want[0] && strcmp(want, got) != 0) {
+        free(*out);
+        *out = NULL;
+        return err_setx(EBADMSG, "%s: digest mismatch: expected %s, got %s", name, want, got);
+    }
+    return 0;
+}
+
+static int read_json(struct loader *ld, const char *name, const char *expected, json_t **out,
+                     char **text, size_t *len)
+{
+    char *buf;
+    size_t n;
+    json_error_t jerr;
+    int ret = read_entry(ld, name, expected, &buf, &n);
+    if (ret < 0)
+        return ret;
+    *out = json_loadb(buf, n, 0, &jerr);
+    if (!*out) {
+        free(buf);
+        return err_setx(EINVAL, "%s: invalid JSON: %s (line %d)", name, jerr.text, jerr.line);
+    }
+    if (text) {
+        *text = buf;
+        *len = n;
+    } else {
+        free(buf);
+    }
+    return 0;
+}
+
+/* libarchive pulls the layer file through here: hash the bytes as archived. */
+struct hashed_input {
+    int fd;
+    EVP_MD_CTX *sha;
+    unsigned char *buf;
+};
+
+static la_ssize_t read_hashed(struct archive *a, void *data, const void **buf)
+{
+    struct hashed_input *h = data;
+    ssize_t n;
+    do
+        n = read(h->fd, h->buf, BLOCK_SIZE);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        archive_set_error(a, errno, "read the layer");
+        return -1;
+    }
+    EVP_DigestUpdate(h->sha, h->buf, (size_t)n);
+    *buf = h->buf;
+    return n;
+}
+
+/* Decompress a layer, hashing it as archived and as a plain tar. */
+static int hash_layer(struct entry *e, struct hashed_input *h, EVP_MD_CTX *plain, bool *gzip)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *ae;
+    const void *buf;
+    size_t len;
+    la_int64_t off;
+    int r, ret = a ? 0 : err_set(ENOMEM, "read the layer");
+    if (ret == 0) {
+        archive_read_support_filter_all(a);
+        archive_read_support_format_raw(a);
+        if (archive_read_open(a, h, NULL, read_hashed, NULL) != ARCHIVE_OK ||
+            archive_read_next_header(a, &ae) != ARCHIVE_OK)
+            ret = err_setx(EINVAL, "%s: %s", e->name, why(a));
+    }
+    while (ret == 0 && (r = archive_read_data_block(a, &buf, &len, &off)) != ARCHIVE_EOF) {
+        if (r < ARCHIVE_WARN)
+            ret = err_setx(EINVAL, "%s: %s", e->name, why(a));
+        else
+            EVP_DigestUpdate(plain, buf, len);
+    }
+    *gzip = ret == 0 && archive_filter_count(a) == 2 &&
+            archive_filter_code(a, 0) == ARCHIVE_FILTER_GZIP;
+    la_ssize_t n = 1;
+    while (ret == 0 && n > 0) /* what the decompressor left: the digest covers it all */
+        n = read_hashed(a, h, &buf);
+    if (ret == 0 && n < 0)
+        ret = err_set(errno, "%s: read", e->name);
+    if (a)
+        archive_read_free(a);
+    return ret;
+}
+
+/* Hash a layer as archived and uncompressed (one read).  Returns 1 when it is
+ * not gzip: it must be recompressed, as the store keeps gzip layers. */
+static int check_layer(struct entry *e)
+{
+    struct hashed_input h = {.fd = open(e->file, O_RDONLY | O_CLOEXEC), .buf = malloc(BLOCK_SIZE)};
+    EVP_MD_CTX *plain = NULL;
+    struct stat sb;
+    bool gzip = false;
+    int ret = h.fd < 0 || fstat(h.fd, &sb) < 0 ? err_set(errno, "open %s", e->file) : 0;
+    if (ret == 0 && !h.buf)
+        ret = err_set(ENOMEM, "read the layer");
+    if (ret == 0)
+        ret = sha_start(&h.sha);
+    if (ret == 0)
+        ret = sha_start(&plain);
+    if (ret == 0)
+        ret = hash_layer(e, &h, plain, &gzip);
+    if (ret == 0) {
+        sha_end(h.sha, e->original);
+        sha_end(plain, e->layer.diff_id);
+        snprintf(e->blob, sizeof(e->blob), "%s", e->file);
+        snprintf(e->layer.digest, sizeof(e->layer.digest), "%s", e->original);
+        e->layer.size = (int64_t)sb.st_size;
+    }
+    EVP_MD_CTX_free(plain);
+    EVP_MD_CTX_free(h.sha);
+    free(h.buf);
+    if (h.fd >= 0)
+        close(h.fd);
+    return ret < 0 || gzip ? ret : 1;
+}
+
+static int recompress_layer(struct entry *e)
+{
+    struct layer_info info;
+    snprintf(e->blob, sizeof(e->blob), "%s.gz", e->file);
+    int in = open(e->file, O_RDONLY | O_CLOEXEC);
+    int out = open(e->blob, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int ret = in < 0 || out < 0 ? err_set(errno, "%s: recompress", e->name) : 0;
+    if (ret == 0)
+        ret = layer_compress_fd(in, out, &info);
+    if (ret == 0 && fsync(out) < 0)
+        ret = err_set(errno, "write %s", e->blob);
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        close(out);
+    if (ret == 0 && strcmp(info.diff_id, e->layer.diff_id) != 0)
+        ret = err_setx(EIO, "%s: changed while being recompressed", e->name);
+    if (ret == 0) {
+        e->layer = info;
+        unlink(e->file); /* the spool need not hold both */
+    }
+    return ret < 0 ? err_wrap(ret, "%s", e->name) : 0;
+}
+
+/* The layer at name: its digest as archived must be expected (when set, and
+ * when the name claims one), its diff_id the config's. */
+static int use_layer(struct loader *ld, const char *name, const char *expected, const char *diff_id,
+                     struct entry **out)
+{
+    char claimed[LAYER_DIGEST_LEN];
+    struct entry *e = find_entry(ld, name);
+    if (!e)
+        return err_setx(ENOENT, "layer %s: not in the archive", name);
+    int ret = 0;
+    if (!e->checked) {
+        ret = check_layer(e);
+        if (ret == 1)
+            ret = recompress_layer(e);
+        if (ret < 0)
+            return ret;
+        e->checked = true;
+    }
+    digest_of_name(name, claimed);
+    const char *want = expected ? expected : claimed;
+    if (want[0] && strcmp(want, e->original) != 0)
+        return err_setx(EBADMSG, "layer %s: digest mismatch: expected %s, got %s", name, want,
+                        e->original);
+    if (!diff_id || strcmp(diff_id, e->layer.diff_id) != 0)
+        return err_setx(EBADMSG, "layer %s: diff_id mismatch: the config says %s, got %s", name,
+                        diff_id ? diff_id : "(none)", e->layer.diff_id);
+    *out = e;
+    return 0;
+}
+
+/* The image of config `cfg_name` with the layers at `names` (json strings, or
+ * descriptors when descs), checked and added to set with refs. */
+static int add_loaded(struct loader *ld, struct load_set *set, const char *cfg_name,
+                      const char *cfg_digest, json_t *layers, bool descs, const strv_t *refs)
+{
+    json_t *config = NULL;
+    struct loaded *v = realloc(set->v, (set->n + 1) * sizeof(*v));
+    if (!v)
+        return err_set(ENOMEM, "load");
+    set->v = v;
+    struct loaded *img = &set->v[set->n++];
+    memset(img, 0, sizeof(*img));
+    int ret = read_json(ld, cfg_name, cfg_digest, &config, &img->config, &img->config_len);
+    if (ret < 0)
+        return err_wrap(ret, "config");
+    layer_sha256_buf(img->config, img->config_len, img->id);
+    json_t *diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
+    size_t n = json_array_size(layers);
+    if (!json_is_array(layers) || json_array_size(diff_ids) != n)
+        ret = err_setx(EINVAL, "config %s: rootfs.diff_ids does not list the %zu layers", cfg_name,
+                       n);
+    if (ret == 0 && !(img->layers = calloc(n ? n : 1, sizeof(*img->layers))))
+        ret = err_set(ENOMEM, "load");
+    for (size_t i = 0; ret == 0 && i < n; i++) {
+        json_t *l = json_array_get(layers, i);
+        const char *digest = descs ? json_string_value(json_object_get(l, "digest")) : NULL;
+        char path[LAYER_DIGEST_LEN + 16];
+        snprintf(path, sizeof(path), "blobs/sha256/%s", digest ? digest + 7 : "");
+        const char *name = descs ? path : json_string_value(l);
+        if (!name || (descs && (!digest || layer_digest_check(digest) < 0)))
+            ret = err_setx(EINVAL, "layer %zu: invalid description", i + 1);
+        else
+            ret = use_layer(ld, name, digest, json_string_value(json_array_get(diff_ids, i)),
+                            &img->layers[i]);
+        img->nlayers = i + 1;
+    }
+    for (size_t i = 0; ret == 0 && refs && i < refs->len; i++) {
+        struct image_ref ref;
+        if (image_ref_parse(refs->v[i], &ref) < 0)
+            ret = err_wrap(-EINVAL, "tag '%s'", refs->v[i]);
+        else if (strv_push(&img->refs, refs->v[i]) < 0)
+            ret = err_set(ENOMEM, "load");
+    }
+    json_decref(config);
+    return ret;
+}
+
+/* Docker's manifest.json: [{"Config": NAME, "RepoTags": [...], "Layers": [NAME...]}]. */
+static int read_docker_manifest(struct loader *ld, struct load_set *set)
+{
+    json_t *doc, *item;
+    size_t i;
+    int ret = read_json(ld, "manifest.json", NULL, &doc, NULL, NULL);
+    if (ret < 0)
+        return ret;
+    if (!json_is_array(doc) || json_array_size(doc) == 0)
+        ret = err_setx(EINVAL, "manifest.json: expected a list of images");
+    json_array_foreach(doc, i, item)
+    {
+        strv_t refs = {0};
+        json_t *tags = json_object_get(item, "RepoTags"), *tag;
+        const char *config = json_string_value(json_object_get(item, "Config"));
+        size_t t;
+        if (ret < 0)
+            break;
+        json_array_foreach(tags, t, tag)
+        {
+            if (json_is_string(tag) && strv_push(&refs, json_string_value(tag)) < 0)
+                ret = err_set(ENOMEM, "load");
+        }
+        if (ret == 0 && !config)
+            ret = err_setx(EINVAL, "image %zu has no Config", i + 1);
+        if (ret == 0)
+            ret = add_loaded(ld, set, config, NULL, json_object_get(item, "Layers"), false, &refs);
+        strv_free(&refs);
+        if (ret < 0)
+            ret = err_wrap(ret, "manifest.json");
+    }
+    json_decref(doc);
+    return ret;
+}
+
+/* The host's architecture as the OCI spec names it (Go's GOARCH). */
+static const char *host_arch(void)
+{
+    static const char *const names[][2] = {
+        {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"armv7l", "arm"},      {"i686", "386"},
+        {"ppc64le", "ppc64le"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
+    };
+    struct utsname u;
+    if (uname(&u) == 0)
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (!strcmp(u.machine, names[i][0]))
+                return names[i][1];
+    return "amd64";
+}
+
+/* A descriptor for another platform (or an attestation: "unknown") is skipped. */
+static bool other_platform(json_t *desc)
+{
+    json_t *p = json_object_get(desc, "platform");
+    const char *os = json_string_value(json_object_get(p, "os"));
+    const char *arch = json_string_value(json_object_get(p, "architecture"));
+    return p && ((os && strcmp(os, "linux") != 0) || (arch && strcmp(arch, host_arch()) != 0));
+}
+
+/* The tags an index entry gives: containerd's full name, else ref.name when it
+ * is a reference ("busybox:1.36"); a bare tag ("latest") names no repository. */
+static int desc_refs(json_t *desc, const strv_t *inherited, strv_t *refs)
+{
+    json_t *ann = json_object_get(desc, "annotations");
+    const char *name = json_string_value(json_object_get(ann, CONTAINERD_NAME));
+    const char *ref = json_string_value(json_object_get(ann, IMAGE_REF_ANNOTATION));
+    if (!name && ref && strpbrk(ref, ":/@"))
+        name = ref;
+    if (name)
+        return strv_push(refs, name) < 0 ? err_set(ENOMEM, "load") : 0;
+    for (size_t i = 0; inherited && i < inherited->len; i++)
+        if (strv_push(refs, inherited->v[i]) < 0)
+            return err_set(ENOMEM, "load");
+    return 0;
+}
+
+/* Several entries of index.json name one manifest (one per tag): the image is
+ * read once, and the later entries only add their tags. */
+static int merge_tags(struct load_set *set, const char *manifest, const strv_t *refs, bool *merged)
+{
+    *merged = false;
+    for (size_t i = 0; i < set->n && !*merged; i++) {
+        if (strcmp(set->v[i].manifest, manifest) != 0)
+            continue;
+        *merged = true;
+        for (size_t r = 0; r < refs->len; r++)
+            if (strv_push(&set->v[i].refs, refs->v[r]) < 0)
+                return err_set(ENOMEM, "load");
+    }
+    return 0;
+}
+
+static int read_oci_index(struct loader *ld, struct load_set *set, json_t *index,
+                          const strv_t *inherited, int depth);
+
+/* One descriptor of an index: a manifest, or a nested index. */
+static int read_oci_desc(struct loader *ld, struct load_set *set, json_t *desc, const strv_t *refs,
+                         int depth)
+{
+    char name[LAYER_DIGEST_LEN + 16];
+    json_t *doc = NULL;
+    const char *digest = json_string_value(json_object_get(desc, "digest"));
+    if (!digest || layer_digest_check(digest) < 0)
+        return err_setx(EINVAL, "invalid descriptor digest '%s'", digest ? digest : "");
+    snprintf(name, sizeof(name), "blobs/sha256/%s", digest + 7);
+    bool merged;
+    int ret = merge_tags(set, digest, refs, &merged);
+    if (ret < 0 || merged)
+        return ret;
+    ret = read_json(ld, name, digest, &doc, NULL, NULL);
+    if (ret < 0)
+        return ret;
+    json_t *config = json_object_get(doc, "config");
+    const char *cfg = json_string_value(json_object_get(config, "digest"));
+    if (json_is_array(json_object_get(doc, "manifests"))) {
+        ret = read_oci_index(ld, set, doc, refs, depth + 1);
+    } else if (!cfg || layer_digest_check(cfg) < 0) {
+        ret = err_setx(EINVAL, "%s: not a manifest: no valid config digest", name);
+    } else {
+        char cfg_name[LAYER_DIGEST_LEN + 16];
+        snprintf(cfg_name, sizeof(cfg_name), "blobs/sha256/%s", cfg + 7);
+        ret = add_loaded(ld, set, cfg_name, cfg, json_object_get(doc, "layers"), true, refs);
+        if (ret == 0)
+            snprintf(set->v[set->n - 1].manifest, LAYER_DIGEST_LEN, "%s", digest);
+    }
+    json_decref(doc);
+    return ret;
+}
+
+static int read_oci_index(struct loader *ld, struct load_set *set, json_t *index,
+                          const strv_t *inherited, int depth)
+{
+    json_t *desc;
+    size_t i, before = set->n;
+    int ret = 0;
+    if (depth > 4)
+        return err_setx(ELOOP, "indexes nested too deep");
+    json_array_foreach(json_object_get(index, "manifests"), i, desc)
+    {
+        strv_t refs = {0};
+        if (other_platform(desc))
+            continue;
+        ret = desc_refs(desc, inherited, &refs);
+        if (ret == 0)
+            ret = read_oci_desc(ld, set, desc, &refs, depth);
+        strv_free(&refs);
+        if (ret < 0)
+            return ret;
+    }
+    if (set->n == before)
+        return err_setx(ENOENT, "no image for linux/%s in the index", host_arch());
+    return 0;
+}
+
+/* Which description to follow: index.json (OCI, Docker >= 25), else manifest.json. */
+static int read_archive_images(struct loader *ld, struct load_set *set)
+{
+    json_t *index;
+    if (find_entry(ld, "index.json")) {
+        int ret = read_json(ld, "index.json", NULL, &index, NULL, NULL);
+        if (ret == 0 && !json_is_array(json_object_get(index, "manifests")))
+            ret = err_setx(EINVAL, "index.json: no manifests list");
+        if (ret == 0)
+            ret = read_oci_index(ld, set, index, NULL, 0);
+        json_decref(index);
+        return ret < 0 && !find_entry(ld, "manifest.json") ? err_wrap(ret, "index.json") : ret;
+    }
+    if (find_entry(ld, "manifest.json"))
+        return read_docker_manifest(ld, set);
+    return err_setx(EINVAL, "not an image archive: no manifest.json or index.json");
+}
+
+/* ==== load, step 3: store ===================================================================== */
+
+static int store_layers(struct image_store *st, struct loaded *img, struct layer_info *infos)
+{
+    char path[PATH_MAX];
+    for (size_t i = 0; i < img->nlayers; i++) {
+        struct entry *e = img->layers[i];
+        infos[i] = e->layer;
+        if (e->stored)
+            continue;
+        image_blob_path(st, e->layer.digest, path, sizeof(path));
+        if (!path_exists(path)) {
+            int ret = image_blob_put_file(st, e->blob, e->layer.digest);
+            if (ret < 0)
+                return err_wrap(ret, "layer %s", e->name);
+        }
+        e->stored = true;
+    }
+    return 0;
+}
+
+static void print_loaded(const struct loaded *img)
+{
+    char familiar[600];
+    for (size_t i = 0; i < img->refs.len; i++)
+        if (familiar_ref(img->refs.v[i], familiar, sizeof(familiar), NULL, NULL) == 0)
+            printf("Loaded image: %s\n", familiar);
+    if (img->refs.len == 0)
+        printf("Loaded image ID: %s\n", img->id);
+}
+
+static int store_images(struct image_store *st, struct load_set *set)
+{
+    int ret = image_store_lock(st); /* a gc must not collect blobs no index entry names yet */
+    if (ret < 0)
+        return ret;
+    for (size_t i = 0; ret == 0 && i < set->n; i++) {
+        struct loaded *img = &set->v[i];
+        char id[LAYER_DIGEST_LEN];
+        struct layer_info *infos = calloc(img->nlayers + 1, sizeof(*infos));
+        ret = infos ? store_layers(st, img, infos) : err_set(ENOMEM, "load");
+        if (ret == 0)
+            ret = image_add_verbatim(st, img->config, img->config_len, img->id, infos, img->nlayers,
+                                     &img->refs, id);
+        if (ret == 0)
+            print_loaded(img);
+        free(infos);
+    }
+    if (ret < 0)
+        image_gc(st); /* blobs stored for an image that did not make it */
+    image_store_unlock(st);
+    return ret;
+}
+
+static int load(const struct md_global *g, const char *input, bool quiet)
+{
+    struct loader ld = {.source = input ? input : "stdin", .spool_fd = -1};
+    struct load_set set = {0};
+    int fd = input ? open(input, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+    if (fd < 0)
+        return err_set(errno, "open %s", input);
+    if (!input && isatty(fd))
+        return err_setx(EINVAL, "requested load from stdin, but stdin is empty");
+    int ret = image_store_open(g->root, &ld.st);
+    if (ret == 0)
+        ret = spool_open(&ld, g->root);
+    if (ret == 0 && (ret = spool_archive(&ld, fd)) == 0)
+        ret = read_archive_images(&ld, &set);
+    if (ret < 0 && ld.spool_fd >= 0)
+        ret = err_wrap(ret, "%s", ld.source); /* the archive's fault: name it */
+    else if (ret == 0)
+        ret = store_images(ld.st, &set);
+    (void)quiet; /* Docker's -q hides progress bars; there are none here */
+    load_set_free(&set);
+    loader_close(&ld);
+    image_store_close(ld.st);
+    if (input && fd >= 0)
+        close(fd);
+    return ret;
+}
+
+int cmd_load(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"input", required_argument, NULL, 'i'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *input = NULL;
+    bool quiet = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock load [OPTIONS]\n\n"
+                   "Load an image from a tar archive or STDIN\n\n"
+                   "Options:\n  -i, --input string   Read from tar archive file, instead of STDIN\n"
+                   "  -q, --quiet          Suppress the load output\n");
+            return 0;
+        }
+        if (c == 'i')
+            input = optarg;
+        if (c == 'q')
+            quiet = true;
+        if (c == '?') {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            return md_fail("load");
+        }
+    }
+    if (optind < argc) {
+        err_setx(EINVAL, "\"load\" accepts no arguments");
+        return md_fail("load");
+    }
+    return load(g, input, quiet) < 0 ? md_fail("load") : 0;
+}

@@ -1,0 +1,1252 @@
+/* images.c — Docker's image verbs: images (image ls), import, tag, rmi,
+ * history, image inspect, image prune, and the `image` group.
+ *
+ * The store itself is lab 04's (image.c): an OCI image layout in ROOT/images,
+ * layers unpacked once in ROOT/layers.  This file adds what Docker shows
+ * about images and Docker's rules around them:
+ *
+ *   1. Reading the store: short names ("busybox:latest"), sizes, the
+ *      containers that use an image (ROOT/containers/<id>/container.json).
+ *   2. import: a root file system tar (or stdin) and `-c` Dockerfile changes.
+ *   3. images: the table and --format rows.
+ *   4. tag and rmi, with Docker's conflicts when a container uses the image.
+ *   5. history and image inspect: the config's history, Docker's document.
+ *   6. image prune, and the `image` group. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "file.h"
+#include "human.h"
+#include "image.h"
+#include "minidock.h"
+#include "store.h"
+#include "str.h"
+#include "table.h"
+#include "template.h"
+
+#define NONE "<none>"
+
+/* ---- 1. Reading the store -------------------------------------------------------------------- */
+
+/* Print a failed verb's error; "No such image" needs no context, as Docker's. */
+static int image_fail(const char *context, int ret)
+{
+    return md_fail(ret == -ENOENT ? NULL : context);
+}
+
+/* "docker.io/library/busybox:latest" -> repository "busybox", tag "latest". */
+static void short_ref(const char *full, char *repo, size_t repo_size, char *tag, size_t tag_size)
+{
+    struct image_ref ref;
+    snprintf(repo, repo_size, NONE);
+    snprintf(tag, tag_size, NONE);
+    if (!full || image_ref_parse(full, &ref) < 0)
+        return;
+    image_ref_repository(&ref, repo, repo_size);
+    if (ref.tag[0])
+        snprintf(tag, tag_size, "%s", ref.tag);
+}
+
+/* "busybox:latest", as Docker's RepoTags and messages name a tag. */
+static char *short_tag(const char *full)
+{
+    char repo[300], tag[140];
+    short_ref(full, repo, sizeof(repo), tag, sizeof(tag));
+    return str_printf("%s:%s", repo, tag);
+}
+
+/* Docker's image size: the bytes of the files of its layers. */
+static int64_t image_size(struct image_store *st, const struct image *img)
+{
+    int64_t *sizes = calloc(img->nlayers + 1, sizeof(*sizes)), total = 0;
+    if (sizes && image_layer_sizes(st, img, sizes) == 0)
+        for (size_t i = 0; i < img->nlayers; i++)
+            total += sizes[i];
+    else
+        total = img->size;
+    free(sizes);
+    return total;
+}
+
+/* Bytes of every distinct layer of the store (prune reports the difference). */
+static int64_t store_size(struct image_store *st)
+{
+    struct image *imgs;
+    size_t n;
+    strv_t seen = {0};
+    int64_t total = 0;
+    if (image_list(st, &imgs, &n) < 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t *sizes = calloc(imgs[i].nlayers + 1, sizeof(*sizes));
+        char chain[LAYER_DIGEST_LEN] = "";
+        if (!sizes || image_layer_sizes(st, &imgs[i], sizes) < 0) {
+            free(sizes);
+            continue;
+        }
+        for (size_t l = 0; l < imgs[i].nlayers; l++) {
+            if (layer_chain_id(chain, imgs[i].layers[l].diff_id, chain) < 0 ||
+                strv_env_get(&seen, chain))
+                continue;
+            strv_push_owned(&seen, str_printf("%s=", chain));
+            total += sizes[l];
+        }
+        free(sizes);
+    }
+    strv_free(&seen);
+    image_list_free(imgs, n);
+    return total;
+}
+
+/* Does the container's state say it runs?  (state.json: Status or State.Status) */
+static bool container_running(const struct store *s, const char *id)
+{
+    json_t *state = NULL;
+    if (store_read_json(s, id, "state.json", &state) < 0)
+        return false;
+    json_t *nested = json_object_get(state, "State");
+    const char *status = json_string_value(json_object_get(state, "Status"));
+    if (!status)
+        status = json_string_value(json_object_get(nested, "Status"));
+    bool running = (status && !strcmp(status, "running")) ||
+                   json_is_true(json_object_get(state, "Running")) ||
+                   json_is_true(json_object_get(nested, "Running"));
+    json_decref(state);
+    return running;
+}
+
+/* The first container whose container.json has "Image": image_id.  Returns
+ * true and fills user (and *running) when there is one. */
+static bool container_using(const struct md_global *g, const char *image_id,
+                            char user[STORE_ID_LEN + 1], bool *running)
+{
+    char dir[4096];
+    struct store s;
+    strv_t ids = {0};
+    bool found = false;
+    snprintf(dir, sizeof(dir), "%s/containers", g->root);
+    if (!path_exists(dir) || store_open(g->root, &s) < 0 || store_list(&s, &ids) < 0) {
+        err_clear();
+        return false;
+    }
+    for (size_t i = 0; !found && i < ids.len; i++) {
+        json_t *doc = NULL;
+        if (store_read_json(&s, ids.v[i], "container.json", &doc) < 0)
+            continue; /* being created or removed */
+        const char *image = json_string_value(json_object_get(doc, "Image"));
+        if (image && !strcmp(image, image_id)) {
+            snprintf(user, STORE_ID_LEN + 1, "%s", ids.v[i]);
+            *running = container_running(&s, ids.v[i]);
+            found = true;
+        }
+        json_decref(doc);
+    }
+    err_clear();
+    strv_free(&ids);
+    return found;
+}
+
+/* Parse a --filter-less verb's flags that all verbs here share: -h/--help. */
+static bool wants_help(int argc, char **argv, const char *usage)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("%s", usage);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- 2. import ------------------------------------------------------------------------------- */
+
+/* Split Dockerfile arguments into words: quotes group (and are removed),
+ * a backslash escapes the next character. */
+static int split_words(const char *s, strv_t *words)
+{
+    char *buf = malloc(strlen(s) + 1);
+    const char *p = s;
+    if (!buf)
+        return err_set(ENOMEM, "parse '%s'", s);
+    while (*p) {
+        char *w = buf, quote = 0;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        for (; *p && (quote || !isspace((unsigned char)*p)); p++) {
+            if (quote && *p == quote)
+                quote = 0;
+            else if (!quote && (*p == '"' || *p == '\''))
+                quote = *p;
+            else if (*p == '\\' && quote != '\'' && p[1])
+                *w++ = *++p;
+            else
+                *w++ = *p;
+        }
+        *w = '\0';
+        if (quote) {
+            free(buf);
+            return err_setx(EINVAL, "unterminated quote in '%s'", s);
+        }
+        strv_push(words, buf);
+    }
+    free(buf);
+    return 0;
+}
+
+/* ENV and LABEL arguments as "KEY=VALUE" strings: KEY=VALUE... or the
+ * legacy `KEY VALUE WITH SPACES` form. */
+static int parse_pairs(const char *instr, const char *arg, strv_t *pairs)
+{
+    strv_t words = {0};
+    int r = split_words(arg, &words);
+    if (r == 0 && words.len == 0)
+        r = err_setx(EINVAL, "%s requires at least one argument", instr);
+    if (r == 0 && !strchr(words.v[0], '=')) {
+        char *value = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&value, &len);
+        for (size_t i = 1; f && i < words.len; i++)
+            fprintf(f, "%s%s", i > 1 ? " " : "", words.v[i]);
+        if (f)
+            fclose(f);
+        if (words.len < 2)
+            r = err_setx(EINVAL, "%s %s: expected a value", instr, words.v[0]);
+        else
+            strv_push_owned(pairs, str_printf("%s=%s", words.v[0], value ? value : ""));
+        free(value);
+    }
+    for (size_t i = 0; r == 0 && strchr(words.v[0], '=') && i < words.len; i++) {
+        if (!strchr(words.v[i], '=') || words.v[i][0] == '=')
+            r = err_setx(EINVAL, "%s: '%s' must be of the form name=value", instr, words.v[i]);
+        else
+            strv_push(pairs, words.v[i]);
+    }
+    strv_free(&words);
+    return r;
+}
+
+/* CMD and ENTRYPOINT: a JSON array of strings (exec form), else a string
+ * run by /bin/sh -c (shell form), as in a Dockerfile. */
+static json_t *command_form(const char *text)
+{
+    json_t *cmd = json_loads(text, 0, NULL), *v;
+    size_t i;
+    bool strings = json_is_array(cmd);
+    json_array_foreach(cmd, i, v) strings = strings && json_is_string(v);
+    if (strings)
+        return cmd;
+    json_decref(cmd);
+    return json_pack("[s, s, s]", "/bin/sh", "-c", text);
+}
+
+static int change_env(json_t *settings, const char *arg)
+{
+    strv_t pairs = {0}, env = {0};
+    json_t *list = json_object_get(settings, "Env"), *v;
+    size_t i;
+    int r = parse_pairs("ENV", arg, &pairs);
+    json_array_foreach(list, i, v) strv_push(&env, json_string_value(v));
+    for (i = 0; r == 0 && i < pairs.len; i++)
+        r = strv_env_set(&env, pairs.v[i]);
+    json_t *out = json_array();
+    for (i = 0; r == 0 && i < env.len; i++)
+        json_array_append_new(out, json_string(env.v[i]));
+    if (r == 0)
+        json_object_set(settings, "Env", out);
+    json_decref(out);
+    strv_free(&pairs);
+    strv_free(&env);
+    return r;
+}
+
+static int change_label(json_t *settings, const char *arg)
+{
+    strv_t pairs = {0};
+    int r = parse_pairs("LABEL", arg, &pairs);
+    json_t *labels = json_object_get(settings, "Labels");
+    if (r == 0 && !labels)
+        json_object_set_new(settings, "Labels", labels = json_object());
+    for (size_t i = 0; r == 0 && i < pairs.len; i++) {
+        char *eq = strchr(pairs.v[i], '=');
+        *eq = '\0';
+        json_object_set_new(labels, pairs.v[i], json_string(eq + 1));
+    }
+    strv_free(&pairs);
+    return r;
+}
+
+/* EXPOSE 80 443/tcp 53/udp 8000-8002: ExposedPorts {"80/tcp": {}, ...} */
+static int change_expose(json_t *settings, const char *arg)
+{
+    strv_t words = {0};
+    json_t *ports = json_object_get(settings, "ExposedPorts");
+    int r = split_words(arg, &words);
+    if (r == 0 && !ports)
+        json_object_set_new(settings, "ExposedPorts", ports = json_object());
+    for (size_t i = 0; r == 0 && i < words.len; i++) {
+        char proto[16] = "tcp", *slash = strchr(words.v[i], '/');
+        unsigned first, last;
+        int n = 0;
+        if (slash) {
+            *slash = '\0';
+            for (char *p = slash + 1; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+            snprintf(proto, sizeof(proto), "%s", slash + 1);
+        }
+        if (sscanf(words.v[i], "%u%n", &first, &n) == 1 && !words.v[i][n])
+            last = first;
+        else if (sscanf(words.v[i], "%u-%u%n", &first, &last, &n) != 2 || words.v[i][n])
+            last = 0, first = 1;
+        if (first < 1 || last > 65535 || first > last ||
+            (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))) {
+            r = err_setx(EINVAL, "invalid containerPort: %s%s%s", words.v[i], slash ? "/" : "",
+                         slash ? proto : "");
+            break;
+        }
+        for (unsigned p = first; p <= last; p++) {
+            char key[32];
+            snprintf(key, sizeof(key), "%u/%s", p, proto);
+            json_object_set_new(ports, key, json_object());
+        }
+    }
+    strv_free(&words);
+    return r;
+}
+
+/* STOPSIGNAL: a number or a signal name, with or without SIG. */
+static int check_signal(const char *sig)
+{
+    const char *name = strncasecmp(sig, "SIG", 3) == 0 ? sig + 3 : sig;
+    int64_t num;
+    if (str_to_i64(sig, 1, SIGRTMAX, &num) == 0)
+        return 0;
+    for (int s = 1; s < NSIG; s++) {
+        const char *abbrev = sigabbrev_np(s);
+        if (abbrev && !strcasecmp(abbrev, name))
+            return 0;
+    }
+    return err_setx(EINVAL, "Invalid signal: %s", sig);
+}
+
+/* One `import --change` line: the Dockerfile instructions Docker accepts there. */
+static int apply_change(json_t *settings, const char *change)
+{
+    char word[16] = "";
+    int n = 0, r = 0;
+    sscanf(change, " %15s %n", word, &n);
+    const char *arg = n ? change + n : "";
+    for (char *p = word; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    bool known = !strcmp(word, "CMD") || !strcmp(word, "ENTRYPOINT") || !strcmp(word, "ENV") ||
+                 !strcmp(word, "WORKDIR") || !strcmp(word, "USER") || !strcmp(word, "EXPOSE") ||
+                 !strcmp(word, "LABEL") || !strcmp(word, "STOPSIGNAL");
+    if (!known)
+        return err_setx(EINVAL, "%s is not a valid change command", word[0] ? word : change);
+    if (!*arg)
+        return err_setx(EINVAL, "%s requires at least one argument", word);
+    if (!strcmp(word, "CMD"))
+        json_object_set_new(settings, "Cmd", command_form(arg));
+    else if (!strcmp(word, "ENTRYPOINT"))
+        json_object_set_new(settings, "Entrypoint", command_form(arg));
+    else if (!strcmp(word, "ENV"))
+        r = change_env(settings, arg);
+    else if (!strcmp(word, "LABEL"))
+        r = change_label(settings, arg);
+    else if (!strcmp(word, "EXPOSE"))
+        r = change_expose(settings, arg);
+    else if (!strcmp(word, "STOPSIGNAL") && (r = check_signal(arg)) == 0)
+        json_object_set_new(settings, "StopSignal", json_string(arg));
+    else if (!strcmp(word, "USER"))
+        json_object_set_new(settings, "User", json_string(arg));
+    else if (!strcmp(word, "WORKDIR")) {
+        /* a relative WORKDIR continues the previous one, as in a Dockerfile */
+        const char *cur = json_string_value(json_object_get(settings, "WorkingDir"));
+        char *dir = arg[0] == '/' ? strdup(arg)
+                                  : str_printf("%s/%s", cur && strcmp(cur, "/") ? cur : "", arg);
+        json_object_set_new(settings, "WorkingDir", json_string(dir ? dir : arg));
+        free(dir);
+    }
+    return r < 0 ? err_wrap(r, "--change '%s'", change) : 0;
+}
+
+/* Copy stdin into a temporary file in the image store's blob directory:
+ * same file system, and a stale one (killed import) is collected by gc. */
+static int spool_stdin(const struct md_global *g, char *path, size_t size)
+{
+    char buf[65536];
+    ssize_t n;
+    int r = 0;
+    snprintf(path, size, "%s/images/blobs/sha256/.tmp-stdin-XXXXXX", g->root);
+    int fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0)
+        return err_set(errno, "create %s", path);
+    while (r == 0 && (n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno != EINTR)
+            r = err_set(errno, "read stdin");
+        else if (n > 0)
+            r = fd_write_all(fd, buf, (size_t)n);
+    }
+    close(fd);
+    if (r < 0)
+        unlink(path);
+    return r;
+}
+
+/* Docker's config of an imported image: its history says where it came from. */
+static json_t *import_config(json_t *settings, const char *message)
+{
+    char created[64], comment[512];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    store_timestamp(created, sizeof(created), (double)now.tv_sec + now.tv_nsec / 1e9);
+    snprintf(comment, sizeof(comment), "%s", message ? message : "Imported from -");
+    return json_pack("{s:s, s:s, s:O, s:[{s:s, s:s}]}", "created", created, "comment", comment,
+                     "config", settings, "history", "created", created, "comment", comment);
+}
+
+static int cmd_import_usage(void)
+{
+    printf("Usage:  minidock import [OPTIONS] file|- [REPOSITORY[:TAG]]\n\n"
+           "Import the contents from a tarball to create a filesystem image\n\nOptions:\n"
+           "  -c, --change list      Apply Dockerfile instruction to the created image\n"
+           "  -m, --message string   Set commit message for imported image\n");
+    return 0;
+}
+
+int cmd_import(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"change", required_argument, NULL, 'c'},
+        {"message", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    json_t *settings = json_object(), *config = NULL;
+    struct image_store *st = NULL;
+    const char *message = NULL, *ref = NULL;
+    char id[LAYER_DIGEST_LEN], spool[4096] = "";
+    int c, code = 125;
+    while ((c = getopt_long(argc, argv, "+c:m:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            code = cmd_import_usage();
+            goto out;
+        }
+        if (c == 'c' && apply_change(settings, optarg) < 0)
+            goto fail;
+        if (c == 'm')
+            message = optarg;
+        if (c == '?') {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            goto fail;
+        }
+    }
+    if (argc - optind < 1 || argc - optind > 2) {
+        err_setx(EINVAL, "\"import\" requires at least 1 and at most 2 arguments");
+        goto fail;
+    }
+    const char *src = argv[optind];
+    ref = optind + 1 < argc ? argv[optind + 1] : NULL;
+    struct image_ref parsed;
+    if (ref && image_ref_parse(ref, &parsed) < 0)
+        goto fail;
+    if (str_has_prefix(src, "http://") || str_has_prefix(src, "https://")) {
+        err_setx(ENOTSUP, "%s: importing from a URL is not supported", src);
+        goto fail;
+    }
+    if (image_store_open(g->root, &st) < 0)
+        goto fail;
+    if (!strcmp(src, "-") && spool_stdin(g, spool, sizeof(spool)) < 0)
+        goto fail;
+    config = import_config(settings, message);
+    if (!config) {
+        err_set(ENOMEM, "import");
+        goto fail;
+    }
+    if (image_import_config(st, spool[0] ? spool : src, ref, config, id) < 0)
+        goto fail;
+    printf("%s\n", id);
+    code = 0;
+    goto out;
+fail:
+    code = md_fail("import");
+out:
+    if (spool[0])
+        unlink(spool);
+    image_store_close(st);
+    json_decref(config);
+    json_decref(settings);
+    return code;
+}
+
+/* ---- 3. images ------------------------------------------------------------------------------- */
+
+/* Images newest first, as Docker lists them. */
+static int by_created_desc(const void *a, const void *b)
+{
+    const struct image *x = a, *y = b;
+    return (y->created > x->created) - (y->created < x->created);
+}
+
+/* "2024-05-01 10:00:00 +0200 CEST", Go's time.String() of CreatedAt. */
+static void local_time(char *buf, size_t size, time_t t)
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+}
+
+/* The row `images` renders for one tag (full NULL: an untagged image). */
+static json_t *image_row(const struct image *img, const char *full, int64_t bytes, bool no_trunc)
+{
+    char repo[300], tag[140], id[LAYER_DIGEST_LEN], since[64], at[64], size[32];
+    struct image_ref ref;
+    const char *digest =
+        full && image_ref_parse(full, &ref) == 0 && ref.digest[0] ? ref.digest : NONE;
+    short_ref(full, repo, sizeof(repo), tag, sizeof(tag));
+    snprintf(id, sizeof(id), no_trunc ? "%s" : "%.12s", no_trunc ? img->id : img->id + 7);
+    human_ago(since, sizeof(since), difftime(time(NULL), img->created));
+    local_time(at, sizeof(at), img->created);
+    human_size(size, sizeof(size), bytes);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers", "N/A",
+                     "CreatedAt", at, "CreatedSince", since, "Digest", digest, "ID", id,
+                     "Repository", repo, "SharedSize", "N/A", "Size", size, "Tag", tag,
+                     "UniqueSize", "N/A", "VirtualSize", size);
+}
+
+/* `images [REPOSITORY[:TAG]]` and --filter reference=: glob patterns on the
+ * short name, with or without the tag, as Docker matches them. */
+static bool row_matches(json_t *row, const char *pattern)
+{
+    const char *repo = json_string_value(json_object_get(row, "Repository"));
+    const char *tag = json_string_value(json_object_get(row, "Tag"));
+    if (!pattern)
+        return true;
+    if (!strcmp(repo, NONE))
+        return false;
+    char *both = str_printf("%s:%s", repo, tag);
+    bool match = fnmatch(pattern, repo, FNM_PATHNAME) == 0 ||
+                 (both && fnmatch(pattern, both, FNM_PATHNAME) == 0);
+    free(both);
+    return match;
+}
+
+struct ls_options {
+    const char *format;
+    const char *reference; /* REPOSITORY[:TAG] argument or reference= filter */
+    int dangling;          /* dangling= filter: -1 any, 0 tagged only, 1 untagged only */
+    bool no_trunc;
+};
+
+static int parse_ls_filter(struct ls_options *o, const char *filter)
+{
+    if (str_has_prefix(filter, "dangling=")) {
+        const char *v = filter + strlen("dangling=");
+        if (strcmp(v, "true") && strcmp(v, "false"))
+            return err_setx(EINVAL, "invalid filter 'dangling=%s'", v);
+        o->dangling = !strcmp(v, "true");
+    } else if (str_has_prefix(filter, "reference=")) {
+        o->reference = filter + strlen("reference=");
+    } else {
+        return err_setx(EINVAL, "invalid filter '%s'", filter);
+    }
+    return 0;
+}
+
+/* Add the rows of one image (one per tag) that the options keep. */
+static int add_image_rows(struct table *t, struct image_store *st, const struct image *img,
+                          const struct ls_options *o)
+{
+    int64_t bytes = image_size(st, img);
+    size_t n = img->tags.len ? img->tags.len : 1;
+    if (o->dangling >= 0 && o->dangling != (img->tags.len == 0))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *row = image_row(img, img->tags.len ? img->tags.v[i] : NULL, bytes, o->no_trunc);
+        int r = !row ? err_set(ENOMEM, "images") : 0;
+        if (r == 0 && row_matches(row, o->reference))
+            r = table_add(t, row);
+        json_decref(row);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int images_usage(void)
+{
+    printf("Usage:  minidock images [OPTIONS] [REPOSITORY[:TAG]]\n\nList images\n\nOptions:\n"
+           "  -a, --all             Show all images (default hides intermediate images)\n"
+           "      --digests         Show digests\n"
+           "  -f, --filter filter   Filter output based on conditions provided\n"
+           "                        (dangling=true|false, reference=PATTERN)\n"
+           "      --format string   Format output using a Go template\n"
+           "      --no-trunc        Don't truncate output\n"
+           "  -q, --quiet           Only show image IDs\n");
+    return 0;
+}
+
+int cmd_images(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"all", no_argument, NULL, 'a'},          {"digests", no_argument, NULL, 'd'},
+        {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+        {"no-trunc", no_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {0},
+    };
+    struct ls_options o = {.format = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}"
+                                     "\t{{.Size}}",
+                           .dangling = -1};
+    struct image_store *st = NULL;
+    struct image *imgs = NULL;
+    struct table *t = NULL;
+    size_t n = 0;
+    bool quiet = false, format_set = false;
+    int c, code = 125;
+    while ((c = getopt_long(argc, argv, "+adf:qh", opts, NULL)) != -1) {
+        if (c == 'h')
+            return images_usage();
+        if (c == 'd' && !format_set)
+            o.format = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}"
+                       "\t{{.Size}}";
+        if (c == 'f' && parse_ls_filter(&o, optarg) < 0)
+            return md_fail("images");
+        if (c == 'F')
+            o.format = optarg, format_set = true;
+        if (c == 'n')
+            o.no_trunc = true;
+        if (c == 'q')
+            quiet = true;
+        if (c == '?') {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            return md_fail("images");
+        }
+    }
+    if (argc - optind > 1) {
+        err_setx(EINVAL, "\"images\" requires at most 1 argument");
+        return md_fail("images");
+    }
+    if (optind < argc)
+        o.reference = argv[optind];
+    if (quiet)
+        o.format = "{{.ID}}";
+    json_t *titles = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", "REPOSITORY",
+                               "Tag", "TAG", "ID", "IMAGE ID", "CreatedSince", "CREATED",
+                               "CreatedAt", "CREATED AT", "Size", "SIZE", "Digest", "DIGEST");
+    if (table_open(o.format, titles, &t) < 0 || image_store_open(g->root, &st) < 0 ||
+        image_list(st, &imgs, &n) < 0)
+        goto fail;
+    qsort(imgs, n, sizeof(*imgs), by_created_desc);
+    for (size_t i = 0; i < n; i++)
+        if (add_image_rows(t, st, &imgs[i], &o) < 0)
+            goto fail;
+    table_flush(t, stdout);
+    t = NULL;
+    code = 0;
+    goto out;
+fail:
+    code = md_fail("images");
+out:
+    table_free(t);
+    json_decref(titles);
+    image_list_free(imgs, n);
+    image_store_close(st);
+    return code;
+}
+
+/* ---- 4. tag and rmi -------------------------------------------------------------------------- */
+
+int cmd_tag(const struct md_global *g, int argc, char **argv)
+{
+    struct image_store *st = NULL;
+    int r;
+    if (wants_help(argc, argv,
+                   "Usage:  minidock tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\n"
+                   "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n"))
+        return 0;
+    if (argc != 3) {
+        err_setx(EINVAL, "\"tag\" requires exactly 2 arguments");
+        return md_fail("tag");
+    }
+    r = image_store_open(g->root, &st);
+    if (r == 0)
+        r = image_tag(st, argv[1], argv[2]);
+    image_store_close(st);
+    return r < 0 ? image_fail("tag", r) : 0;
+}
+
+/* Are all the tags in one repository?  Then Docker removes an image by ID
+ * without force (busybox:latest and busybox:1.36 are one family). */
+static bool one_repository(const struct image *img)
+{
+    char first[300], repo[300], tag[140];
+    for (size_t i = 0; i < img->tags.len; i++) {
+        short_ref(img->tags.v[i], i ? repo : first, sizeof(repo), tag, sizeof(tag));
+        if (i && strcmp(repo, first))
+            return false;
+    }
+    return true;
+}
+
+static int push_untagged(strv_t *report, const char *full)
+{
+    char *name = short_tag(full);
+    char *line = name ? str_printf("Untagged: %s", name) : NULL;
+    free(name);
+    return line ? strv_push_owned(report, line) : err_set(ENOMEM, "rmi");
+}
+
+/* An image a container uses keeps its layers: with force, minidock only
+ * untags it (Docker drops the image record but keeps the layers for the
+ * container; here the layers belong to the image). */
+static int untag_all(struct image_store *st, const struct image *img, strv_t *report)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < img->tags.len; i++) {
+        r = image_untag(st, img->tags.v[i]);
+        if (r == 0)
+            r = push_untagged(report, img->tags.v[i]);
+    }
+    return r;
+}
+
+/* Docker's rules for one `rmi NAME`, with the containers that use the image. */
+static int remove_one(const struct md_global *g, struct image_store *st, const char *name,
+                      bool force, strv_t *report)
+{
+    struct image img = {0};
+    struct image_ref ref;
+    char full[600], user[STORE_ID_LEN + 1];
+    bool running = false, by_tag = false;
+    int r = image_lookup(st, name, &img);
+    if (r == -ENOENT && image_ref_parse(name, &ref) < 0)
+        return -EINVAL; /* Docker names the bad reference, not a missing image */
+    if (r < 0)
+        return r;
+    if (image_ref_parse(name, &ref) == 0) {
+        image_ref_string(&ref, full, sizeof(full));
+        for (size_t i = 0; i < img.tags.len; i++)
+            by_tag = by_tag || !strcmp(img.tags.v[i], full);
+    }
+    bool used = container_using(g, img.id, user, &running);
+    if (by_tag && used && img.tags.len == 1 && !force)
+        r = err_setx(EBUSY,
+                     "conflict: unable to remove repository reference \"%s\" (must force) - "
+                     "container %.12s is using its referenced image %.12s",
+                     name, user, img.id + 7);
+    else if (by_tag && used && img.tags.len == 1)
+        r = untag_all(st, &img, report);
+    else if (!by_tag && used && (running || !force))
+        r = err_setx(EBUSY,
+                     "conflict: unable to delete %.12s (%s) - image is being used by %s "
+                     "container %.12s",
+                     img.id + 7, running ? "cannot be forced" : "must be forced",
+                     running ? "running" : "stopped", user);
+    else if (!by_tag && used)
+        r = untag_all(st, &img, report);
+    else
+        r = image_remove(st, name, force || (!by_tag && one_repository(&img)), report);
+    image_free(&img);
+    return r;
+}
+
+int cmd_rmi(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"force", no_argument, NULL, 'f'},
+        {"no-prune", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    struct image_store *st = NULL;
+    bool force = false;
+    int c, code = 0;
+    while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock rmi [OPTIONS] IMAGE [IMAGE...]\n\n"
+                   "Remove one or more images\n\nOptions:\n"
+                   "  -f, --force      Force removal of the image\n"
+                   "      --no-prune   Do not delete untagged parents\n");
+            return 0;
+        }
+        if (c == 'f')
+            force = true;
+        if (c == '?') {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            return md_fail("rmi");
+        }
+    }
+    if (optind >= argc) {
+        err_setx(EINVAL, "\"rmi\" requires at least 1 argument");
+        return md_fail("rmi");
+    }
+    if (image_store_open(g->root, &st) < 0)
+        return md_fail("rmi");
+    for (int i = optind; i < argc; i++) {
+        strv_t report = {0};
+        int r = remove_one(g, st, argv[i], force, &report);
+        for (size_t l = 0; l < report.len; l++)
+            printf("%s\n", report.v[l]);
+        strv_free(&report);
+        if (r < 0)
+            code = image_fail("rmi", r);
+    }
+    image_store_close(st);
+    return code;
+}
+
+/* ---- 5. history and image inspect ------------------------------------------------------------ */
+
+/* Go's RFC 3339 in local time: "2024-05-01T10:00:00+02:00" ("Z" in UTC). */
+static void rfc3339_local(char *buf, size_t size, time_t t)
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    long off = tm.tm_gmtoff / 60;
+    if (off == 0)
+        snprintf(buf + n, size - n, "Z");
+    else
+        snprintf(buf + n, size - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 60,
+                 labs(off) % 60);
+}
+
+/* CREATED BY as Docker shows it: tabs as spaces, cut to 45 columns with "…". */
+static char *created_by(const char *text, bool no_trunc)
+{
+    char *s = strdup(text ? text : "");
+    for (char *p = s; p && *p; p++)
+        if (*p == '\t')
+            *p = ' ';
+    if (s && !no_trunc && strlen(s) > 45)
+        strcpy(s + 44, "…"); /* "…" is 3 bytes: room left by the cut */
+    return s;
+}
+
+struct history_options {
+    bool no_trunc, human;
+};
+
+static json_t *history_row(const char *id, json_t *entry, int64_t bytes,
+                           const struct history_options *o)
+{
+    char since[64], at[64], size[32];
+    double when = 0;
+    const char *created = json_string_value(json_object_get(entry, "created"));
+    const char *comment = json_string_value(json_object_get(entry, "comment"));
+    if (!created || store_parse_timestamp(created, &when) < 0)
+        err_clear();
+    human_ago(since, sizeof(since), difftime(time(NULL), (time_t)when));
+    rfc3339_local(at, sizeof(at), (time_t)when);
+    if (o->human)
+        human_size(size, sizeof(size), bytes);
+    else
+        snprintf(size, sizeof(size), "%lld", (long long)bytes);
+    char *by = created_by(json_string_value(json_object_get(entry, "created_by")), o->no_trunc);
+    json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "CreatedSince",
+                            o->human ? since : at, "CreatedAt", at, "CreatedBy", by ? by : "",
+                            "Size", size, "Comment", comment ? comment : "");
+    free(by);
+    return row;
+}
+
+/* Rows newest first: the image's ID on top, "<missing>" below (the lower
+ * entries are not images of their own here); each entry that is not an
+ * empty_layer owns the next layer, bottom first. */
+static int history_rows(struct image_store *st, const struct image *img, json_t *config,
+                        const struct history_options *o, struct table *t)
+{
+    json_t *history = json_object_get(config, "history"), *entry;
+    if (json_array_size(history) == 0) /* no history: one row for the whole image */
+        json_object_set_new(
+            config, "history",
+            history = json_pack("[{s:O?}]", "created", json_object_get(config, "created")));
+    size_t n = json_array_size(history), i, layer = 0;
+    int64_t *sizes = calloc(img->nlayers + 1, sizeof(*sizes)), *row_sizes;
+    row_sizes = calloc(n + 1, sizeof(*row_sizes));
+    int r = sizes && row_sizes ? image_layer_sizes(st, img, sizes) : err_set(ENOMEM, "history");
+    json_array_foreach(history, i, entry)
+    {
+        if (!json_is_true(json_object_get(entry, "empty_layer")) && layer < img->nlayers)
+            row_sizes[i] = sizes[layer++];
+    }
+    for (i = n; r == 0 && i-- > 0;) {
+        char id[LAYER_DIGEST_LEN];
+        if (i + 1 < n)
+            snprintf(id, sizeof(id), "<missing>");
+        else
+            snprintf(id, sizeof(id), o->no_trunc ? "%s" : "%.12s",
+                     o->no_trunc ? img->id : img->id + 7);
+        json_t *row = history_row(id, json_array_get(history, i), row_sizes[i], o);
+        r = row ? table_add(t, row) : err_set(ENOMEM, "history");
+        json_decref(row);
+    }
+    free(sizes);
+    free(row_sizes);
+    return r;
+}
+
+int cmd_history(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'F'}, {"human", optional_argument, NULL, 'H'},
+        {"no-trunc", no_argument, NULL, 'n'},     {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {0},
+    };
+    struct history_options o = {.human = true};
+    const char *format =
+        "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+    struct image_store *st = NULL;
+    struct image img = {0};
+    struct table *t = NULL;
+    json_t *config = NULL, *titles = NULL;
+    int c, r, code = 125;
+    bool quiet = false;
+    while ((c = getopt_long(argc, argv, "+qH::h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock history [OPTIONS] IMAGE\n\nShow the history of an image\n\n"
+                   "Options:\n      --format string   Format output using a Go template\n"
+                   "  -H, --human           Print sizes and dates in human readable format "
+                   "(default true)\n      --no-trunc        Don't truncate output\n"
+                   "  -q, --quiet           Only show image IDs\n");
+            return 0;
+        }
+        if (c == 'F')
+            format = optarg;
+        if (c == 'H') { /* a boolean flag: -H, --human=false, -H=false */
+            const char *v = optarg ? optarg + (optarg[0] == '=') : "true";
+            o.human = strcmp(v, "false") != 0 && strcmp(v, "0") != 0;
+        }
+        if (c == 'n')
+            o.no_trunc = true;
+        if (c == 'q')
+            quiet = true;
+        if (c == '?') {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            return md_fail("history");
+        }
+    }
+    if (argc - optind != 1) {
+        err_setx(EINVAL, "\"history\" requires exactly 1 argument");
+        return md_fail("history");
+    }
+    titles = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "IMAGE", "CreatedSince", "CREATED",
+                       "CreatedAt", "CREATED AT", "CreatedBy", "CREATED BY", "Size", "SIZE",
+                       "Comment", "COMMENT");
+    r = table_open(quiet ? "{{.ID}}" : format, titles, &t);
+    if (r == 0)
+        r = image_store_open(g->root, &st);
+    if (r == 0)
+        r = image_lookup(st, argv[optind], &img);
+    if (r == 0)
+        r = image_config(st, &img, &config);
+    if (r == 0)
+        r = history_rows(st, &img, config, &o, t);
+    if (r == 0) {
+        table_flush(t, stdout);
+        t = NULL;
+        code = 0;
+    } else {
+        code = image_fail("history", r);
+    }
+    table_free(t);
+    json_decref(titles);
+    json_decref(config);
+    image_free(&img);
+    image_store_close(st);
+    return code;
+}
+
+/* Docker's Config of an image: every field of a container config, in
+ * Docker's order, then whatever else the image's config holds. */
+static json_t *inspect_config(json_t *cfg)
+{
+    static const char *const keys[] = {
+        "Hostname",     "Domainname",  "User",       "AttachStdin", "AttachStdout", "AttachStderr",
+        "ExposedPorts", "Tty",         "OpenStdin",  "StdinOnce",   "Env",          "Cmd",
+        "Healthcheck",  "ArgsEscaped", "Image",      "Volumes",     "WorkingDir",   "Entrypoint",
+        "OnBuild",      "Labels",      "StopSignal", "StopTimeout", "Shell",
+    };
+    /* absent and Go's omitempty: left out; otherwise "" for strings, false, null */
+    static const char *const defaults = "sss"
+                                        "bbb"
+                                        "-bbb"
+                                        "nn"
+                                        "--"
+                                        "sns"
+                                        "nnn"
+                                        "---";
+    json_t *out = json_object(), *v;
+    const char *k;
+    for (size_t i = 0; out && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *value = json_object_get(cfg, keys[i]);
+        char d = defaults[i];
+        if (!value && d == '-')
+            continue;
+        json_object_set_new(out, keys[i],
+                            value      ? json_incref(value)
+                            : d == 's' ? json_string("")
+                            : d == 'b' ? json_false()
+                                       : json_null());
+    }
+    json_object_foreach(cfg, k, v)
+    {
+        if (!json_object_get(out, k))
+            json_object_set(out, k, v);
+    }
+    return out;
+}
+
+static const char *config_string(json_t *config, const char *key)
+{
+    const char *s = json_string_value(json_object_get(config, key));
+    return s ? s : "";
+}
+
+/* Docker's `image inspect` document. */
+static int inspect_document(struct image_store *st, const struct image *img, json_t **out)
+{
+    json_t *config = NULL, *tags = json_array(), *digests = json_array();
+    int r = image_config(st, img, &config);
+    if (r < 0)
+        goto out;
+    for (size_t i = 0; i < img->tags.len; i++) {
+        struct image_ref ref;
+        char repo[300], name[600];
+        if (image_ref_parse(img->tags.v[i], &ref) < 0)
+            continue;
+        image_ref_repository(&ref, repo, sizeof(repo));
+        snprintf(name, sizeof(name), "%s:%s", repo, ref.tag);
+        if (ref.tag[0])
+            json_array_append_new(tags, json_string(name));
+        snprintf(name, sizeof(name), "%s@%s", repo, ref.digest);
+        if (ref.digest[0])
+            json_array_append_new(digests, json_string(name));
+    }
+    json_t *rootfs = json_object_get(config, "rootfs");
+    int64_t size = image_size(st, img);
+    *out = json_pack(
+        "{s:s, s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I, s:{s:s, s:O*}, "
+        "s:{s:s}}",
+        "Id", img->id, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment",
+        config_string(config, "comment"), "Created", config_string(config, "created"),
+        "DockerVersion", config_string(config, "docker_version"), "Author",
+        config_string(config, "author"), "Config",
+        inspect_config(json_object_get(config, "config")), "Architecture",
+        config_string(config, "architecture"), "Os", config_string(config, "os"), "Size",
+        (json_int_t)size, "VirtualSize", (json_int_t)size, "RootFS", "Type", "layers", "Layers",
+        json_object_get(rootfs, "diff_ids"), "Metadata", "LastTagTime", "0001-01-01T00:00:00Z");
+    if (!*out)
+        r = err_set(ENOMEM, "inspect %s", img->id);
+out:
+    json_decref(config);
+    json_decref(tags);
+    json_decref(digests);
+    return r;
+}
+
+static int image_inspect_cmd(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+    const char *format = NULL;
+    struct image_store *st = NULL;
+    json_t *all = json_array();
+    int c, code = 0;
+    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock image inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
+                   "Display detailed information on one or more images\n\nOptions:\n"
+                   "  -f, --format string   Format output using a Go template\n");
+            json_decref(all);
+            return 0;
+        }
+        if (c == 'f')
+            format = optarg;
+        else {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            json_decref(all);
+            return md_fail("image inspect");
+        }
+    }
+    if (optind >= argc) {
+        err_setx(EINVAL, "\"image inspect\" requires at least 1 argument");
+        json_decref(all);
+        return md_fail("image inspect");
+    }
+    if (image_store_open(g->root, &st) < 0) {
+        json_decref(all);
+        return md_fail("image inspect");
+    }
+    for (int i = optind; i < argc; i++) {
+        struct image img = {0};
+        json_t *doc = NULL;
+        int r = image_lookup(st, argv[i], &img);
+        if (r == 0)
+            r = inspect_document(st, &img, &doc);
+        image_free(&img);
+        if (r < 0) {
+            code = image_fail("image inspect", r);
+            continue;
+        }
+        if (format) {
+            char *text = NULL;
+            if (tmpl_render(format, doc, &text) < 0)
+                code = md_fail("image inspect");
+            else
+                printf("%s\n", text);
+            free(text);
+            json_decref(doc);
+        } else {
+            json_array_append_new(all, doc);
+        }
+    }
+    if (!format) {
+        json_dumpf(all, stdout, JSON_INDENT(4));
+        printf("\n");
+    }
+    json_decref(all);
+    image_store_close(st);
+    return code;
+}
+
+/* ---- 6. image prune and the `image` group ---------------------------------------------------- */
+
+/* Remove one image for prune; report lines as Docker's prune prints them
+ * ("untagged: busybox:latest", "deleted: sha256:..."). */
+static int prune_one(struct image_store *st, const struct image *img, strv_t *deleted)
+{
+    strv_t report = {0};
+    int r = image_remove(st, img->id, true, &report);
+    for (size_t i = 0; i < report.len; i++) {
+        report.v[i][0] = (char)tolower((unsigned char)report.v[i][0]);
+        strv_push(deleted, report.v[i]);
+    }
+    strv_free(&report);
+    return r;
+}
+
+/* Dangling images (every image with -a) that no container uses. */
+static int prune_images(const struct md_global *g, struct image_store *st, bool all,
+                        strv_t *deleted)
+{
+    struct image *imgs;
+    size_t n;
+    int r = image_list(st, &imgs, &n);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        char user[STORE_ID_LEN + 1];
+        bool running;
+        if ((all || imgs[i].tags.len == 0) && !container_using(g, imgs[i].id, user, &running))
+            r = prune_one(st, &imgs[i], deleted);
+    }
+    image_list_free(imgs, n);
+    return r;
+}
+
+static int image_prune_cmd(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"all", no_argument, NULL, 'a'},
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    struct image_store *st = NULL;
+    strv_t deleted = {0};
+    bool all = false, force = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+        if (c == 'h') {
+            printf("Usage:  minidock image prune [OPTIONS]\n\nRemove unused images\n\nOptions:\n"
+                   "  -a, --all     Remove all unused images, not just dangling ones\n"
+                   "  -f, --force   Do not prompt for confirmation\n");
+            return 0;
+        }
+        if (c == 'a')
+            all = true;
+        if (c == 'f')
+            force = true;
+        if (c == '?') {
+            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
+            return md_fail("image prune");
+        }
+    }
+    if (!force) {
+        printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
+               all ? "images without at least one container associated to them"
+                   : "dangling images");
+        fflush(stdout);
+        char answer[16] = "";
+        if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {
+            printf("\n");
+            return 0;
+        }
+    }
+    if (image_store_open(g->root, &st) < 0)
+        return md_fail("image prune");
+    int64_t before = store_size(st);
+    int r = prune_images(g, st, all, &deleted);
+    int64_t reclaimed = before - store_size(st);
+    if (deleted.len)
+        printf("Deleted Images:\n");
+    for (size_t i = 0; i < deleted.len; i++)
+        printf("%s\n", deleted.v[i]);
+    char human[32];
+    human_size(human, sizeof(human), reclaimed > 0 ? reclaimed : 0);
+    printf("%sTotal reclaimed space: %s\n", deleted.len ? "\n" : "", human);
+    strv_free(&deleted);
+    image_store_close(st);
+    return r < 0 ? md_fail("image prune") : 0;
+}
+
+int cmd_image(const struct md_global *g, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        md_verb_fn fn;
+    } subs[] = {
+        /* the top-level verbs read argv[1..] the same way under either name */
+        {"history", cmd_history},   {"import", cmd_import}, {"inspect", image_inspect_cmd},
+        {"load", cmd_load},         {"ls", cmd_images},     {"list", cmd_images},
+        {"prune", image_prune_cmd}, {"rm", cmd_rmi},        {"remove", cmd_rmi},
+        {"save", cmd_save},         {"tag", cmd_tag},
+    };
+    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+        printf("Usage:  minidock image COMMAND\n\nManage images\n\nCommands:\n"
+               "  history     Show the history of an image\n"
+               "  import      Import the contents from a tarball to create a filesystem image\n"
+               "  inspect     Display detailed information on one or more images\n"
+               "  load        Load an image from a tar archive or STDIN\n"
+               "  ls          List images\n"
+               "  prune       Remove unused images\n"
+               "  rm          Remove one or more images\n"
+               "  save        Save one or more images to a tar archive\n"
+               "  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n");
+        return argc < 2 ? 125 : 0;
+    }
+    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            optind = 0;
+            return subs[i].fn(g, argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr,
+            "minidock: 'image %s' is not a minidock command.\nSee 'minidock image --help'.\n",
+            argv[1]);
+    return 125;
+}
