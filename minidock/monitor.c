@@ -523,7 +523,7 @@ static int mount_volumes(struct monitor *m, const char *rootfs)
     int r = 0;
     for (size_t i = 0; i < m->o.nmounts && r == 0; i++) {
         struct vol_spec *v = &m->o.mounts[i];
-        char src[PATH_MAX], at[64];
+        char src[PATH_MAX], at[PATH_MAX];
         struct stat st;
         bool file = v->type == VOL_BIND && stat(v->source, &st) == 0 && !S_ISDIR(st.st_mode);
         int fd = -1;
@@ -538,8 +538,18 @@ static int mount_volumes(struct monitor *m, const char *rootfs)
             r = open_in_root(rootfd, v->target, file, &fd);
         if (r < 0)
             break;
-        snprintf(at, sizeof(at), "/proc/self/fd/%d", fd);
-        if (v->type == VOL_VOLUME && !v->nocopy)
+        /* The target was resolved inside the root; its canonical path is
+         * used from here on (the container does not run yet, so nothing can
+         * swap a component): a read-only remount must name the new mount,
+         * not the directory under it that the descriptor still points to. */
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(proc, at, sizeof(at) - 1);
+        if (n < 0)
+            r = err_set(errno, "resolve %s", v->target);
+        else
+            at[n] = '\0';
+        if (r == 0 && v->type == VOL_VOLUME && !v->nocopy)
             r = vol_populate(src, at);
         if (r == 0)
             r = v->type == VOL_TMPFS ? vol_tmpfs(at, v->tmpfs_size, v->tmpfs_mode)

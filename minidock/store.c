@@ -216,7 +216,7 @@ int store_name_of(const struct store *s, const char *id, char *name, size_t size
 {
     DIR *d = opendir(s->names);
     struct dirent *e;
-    int r = err_setx(ENOENT, "container %.12s has no name", id);
+    int r = -ENOENT;
     while (d && (e = readdir(d))) {
         char link[PATH_MAX], target[STORE_ID_LEN + 1];
         if (e->d_name[0] == '.')
@@ -231,7 +231,9 @@ int store_name_of(const struct store *s, const char *id, char *name, size_t size
     }
     if (d)
         closedir(d);
-    return r;
+    /* the message only on failure: callers look names up while an error
+     * they want to report is in the slot */
+    return r == 0 ? 0 : err_setx(ENOENT, "container %.12s has no name", id);
 }
 
 int store_lock(const struct store *s, const char *id, int *fd)
