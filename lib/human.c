@@ -64,14 +64,19 @@ void human_status(char *buf, size_t size, const char *status, int exit_code, boo
     }
 }
 
-void human_size(char *buf, size_t size, int64_t bytes)
+void human_size_precision(char *buf, size_t size, int64_t bytes, int precision)
 {
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
     double v = (double)bytes;
     size_t u = 0;
     while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
         v /= 1000;
         u++;
     }
-    snprintf(buf, size, "%.4g%s", v, units[u]);
+    snprintf(buf, size, "%.*g%s", precision, v, units[u]);
+}
+
+void human_size(char *buf, size_t size, int64_t bytes)
+{
+    human_size_precision(buf, size, bytes, 4);
 }

@@ -1,4 +1,4 @@
-/* human.h — durations and states as Docker prints them in `ps` and `images`. */
+/* human.h — durations, states and sizes as Docker prints them in `ps` and `images`. */
 #ifndef MD_HUMAN_H
 #define MD_HUMAN_H
 
@@ -23,8 +23,15 @@ void human_ago(char *buf, size_t size, double seconds);
 void human_status(char *buf, size_t size, const char *status, int exit_code, bool paused,
                   double started, double finished, double now);
 
-/* Sizes as Docker's images table prints them: "4.26MB", "1.2GB", "512B"
- * (decimal units, 3 significant digits). */
+/* Sizes in decimal units with `precision` significant digits, as go-units'
+ * HumanSizeWithPrecision prints them (Go's %.*g).  Docker's tables use 3
+ * (HUMAN_TABLE_PRECISION): images, history, ps -s, stats print "4.26MB",
+ * "1.5GB", "100kB", "512B". */
+#define HUMAN_TABLE_PRECISION 3
+void human_size_precision(char *buf, size_t size, int64_t bytes, int precision);
+
+/* go-units' HumanSize, 4 significant digits: "4.261MB", as Docker prints
+ * system df and "Total reclaimed space". */
 void human_size(char *buf, size_t size, int64_t bytes);
 
 #endif

@@ -527,7 +527,9 @@ int ctr_create(const struct md_global *g, struct run_opts *o, char id[STORE_ID_L
         for (const char *const *d = (const char *const[]){"upper", "work", "rootfs", NULL};
              *d && r == 0; d++) {
             snprintf(dir, sizeof(dir), "%s%s", path, *d);
-            if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+            /* upper/ becomes the container's "/": it must be traversable
+             * by every user the container may run as */
+            if (mkdir(dir, strcmp(*d, "work") == 0 ? 0700 : 0755) < 0 && errno != EEXIST)
                 r = err_set(errno, "mkdir %s", dir);
         }
     }

@@ -78,6 +78,11 @@ struct run_opts {
 int run_parse_args(const char *verb, int argc, char **argv, struct run_opts *o);
 void run_opts_free(struct run_opts *o);
 
+/* -e K=V sets K; -e K copies K from our own environment, if set.  --env-file:
+ * one K=V (or K) per line; blank lines and # comments skipped. */
+int md_env_add(strv_t *env, const char *spec);
+int md_env_add_file(strv_t *env, const char *path);
+
 /* A signal by name or number: "TERM", "SIGTERM", "15", "RTMIN+3". */
 int md_signal_parse(const char *text);
 

@@ -1,4 +1,4 @@
-/* images.c — Docker's image verbs: images (image ls), import, tag, rmi,
+/* images.c — Docker's image verbs: images (image ls), tag, rmi,
  * history, image inspect, image prune, and the `image` group.
  *
  * The store itself is lab 04's (image.c): an OCI image layout in ROOT/images,
@@ -7,22 +7,20 @@
  *
  *   1. Reading the store: short names ("busybox:latest"), sizes, the
  *      containers that use an image (ROOT/containers/<id>/container.json).
- *   2. import: a root file system tar (or stdin) and `-c` Dockerfile changes.
- *   3. images: the table and --format rows.
- *   4. tag and rmi, with Docker's conflicts when a container uses the image.
- *   5. history and image inspect: the config's history, Docker's document.
- *   6. image prune, and the `image` group. */
+ *   2. images: the table and --format rows.
+ *   3. tag and rmi, with Docker's conflicts when a container uses the image.
+ *   4. history and image inspect: the config's history, Docker's document.
+ *   5. image prune, and the `image` group.
+ *
+ * import is in import.c. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "file.h"
@@ -170,329 +168,7 @@ static bool wants_help(int argc, char **argv, const char *usage)
     return false;
 }
 
-/* ---- 2. import ------------------------------------------------------------------------------- */
-
-/* Split Dockerfile arguments into words: quotes group (and are removed),
- * a backslash escapes the next character. */
-static int split_words(const char *s, strv_t *words)
-{
-    char *buf = malloc(strlen(s) + 1);
-    const char *p = s;
-    if (!buf)
-        return err_set(ENOMEM, "parse '%s'", s);
-    while (*p) {
-        char *w = buf, quote = 0;
-        while (isspace((unsigned char)*p))
-            p++;
-        if (!*p)
-            break;
-        for (; *p && (quote || !isspace((unsigned char)*p)); p++) {
-            if (quote && *p == quote)
-                quote = 0;
-            else if (!quote && (*p == '"' || *p == '\''))
-                quote = *p;
-            else if (*p == '\\' && quote != '\'' && p[1])
-                *w++ = *++p;
-            else
-                *w++ = *p;
-        }
-        *w = '\0';
-        if (quote) {
-            free(buf);
-            return err_setx(EINVAL, "unterminated quote in '%s'", s);
-        }
-        strv_push(words, buf);
-    }
-    free(buf);
-    return 0;
-}
-
-/* ENV and LABEL arguments as "KEY=VALUE" strings: KEY=VALUE... or the
- * legacy `KEY VALUE WITH SPACES` form. */
-static int parse_pairs(const char *instr, const char *arg, strv_t *pairs)
-{
-    strv_t words = {0};
-    int r = split_words(arg, &words);
-    if (r == 0 && words.len == 0)
-        r = err_setx(EINVAL, "%s requires at least one argument", instr);
-    if (r == 0 && !strchr(words.v[0], '=')) {
-        char *value = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&value, &len);
-        for (size_t i = 1; f && i < words.len; i++)
-            fprintf(f, "%s%s", i > 1 ? " " : "", words.v[i]);
-        if (f)
-            fclose(f);
-        if (words.len < 2)
-            r = err_setx(EINVAL, "%s %s: expected a value", instr, words.v[0]);
-        else
-            strv_push_owned(pairs, str_printf("%s=%s", words.v[0], value ? value : ""));
-        free(value);
-    }
-    for (size_t i = 0; r == 0 && strchr(words.v[0], '=') && i < words.len; i++) {
-        if (!strchr(words.v[i], '=') || words.v[i][0] == '=')
-            r = err_setx(EINVAL, "%s: '%s' must be of the form name=value", instr, words.v[i]);
-        else
-            strv_push(pairs, words.v[i]);
-    }
-    strv_free(&words);
-    return r;
-}
-
-/* CMD and ENTRYPOINT: a JSON array of strings (exec form), else a string
- * run by /bin/sh -c (shell form), as in a Dockerfile. */
-static json_t *command_form(const char *text)
-{
-    json_t *cmd = json_loads(text, 0, NULL), *v;
-    size_t i;
-    bool strings = json_is_array(cmd);
-    json_array_foreach(cmd, i, v) strings = strings && json_is_string(v);
-    if (strings)
-        return cmd;
-    json_decref(cmd);
-    return json_pack("[s, s, s]", "/bin/sh", "-c", text);
-}
-
-static int change_env(json_t *settings, const char *arg)
-{
-    strv_t pairs = {0}, env = {0};
-    json_t *list = json_object_get(settings, "Env"), *v;
-    size_t i;
-    int r = parse_pairs("ENV", arg, &pairs);
-    json_array_foreach(list, i, v) strv_push(&env, json_string_value(v));
-    for (i = 0; r == 0 && i < pairs.len; i++)
-        r = strv_env_set(&env, pairs.v[i]);
-    json_t *out = json_array();
-    for (i = 0; r == 0 && i < env.len; i++)
-        json_array_append_new(out, json_string(env.v[i]));
-    if (r == 0)
-        json_object_set(settings, "Env", out);
-    json_decref(out);
-    strv_free(&pairs);
-    strv_free(&env);
-    return r;
-}
-
-static int change_label(json_t *settings, const char *arg)
-{
-    strv_t pairs = {0};
-    int r = parse_pairs("LABEL", arg, &pairs);
-    json_t *labels = json_object_get(settings, "Labels");
-    if (r == 0 && !labels)
-        json_object_set_new(settings, "Labels", labels = json_object());
-    for (size_t i = 0; r == 0 && i < pairs.len; i++) {
-        char *eq = strchr(pairs.v[i], '=');
-        *eq = '\0';
-        json_object_set_new(labels, pairs.v[i], json_string(eq + 1));
-    }
-    strv_free(&pairs);
-    return r;
-}
-
-/* EXPOSE 80 443/tcp 53/udp 8000-8002: ExposedPorts {"80/tcp": {}, ...} */
-static int change_expose(json_t *settings, const char *arg)
-{
-    strv_t words = {0};
-    json_t *ports = json_object_get(settings, "ExposedPorts");
-    int r = split_words(arg, &words);
-    if (r == 0 && !ports)
-        json_object_set_new(settings, "ExposedPorts", ports = json_object());
-    for (size_t i = 0; r == 0 && i < words.len; i++) {
-        char proto[16] = "tcp", *slash = strchr(words.v[i], '/');
-        unsigned first, last;
-        int n = 0;
-        if (slash) {
-            *slash = '\0';
-            for (char *p = slash + 1; *p; p++)
-                *p = (char)tolower((unsigned char)*p);
-            snprintf(proto, sizeof(proto), "%s", slash + 1);
-        }
-        if (sscanf(words.v[i], "%u%n", &first, &n) == 1 && !words.v[i][n])
-            last = first;
-        else if (sscanf(words.v[i], "%u-%u%n", &first, &last, &n) != 2 || words.v[i][n])
-            last = 0, first = 1;
-        if (first < 1 || last > 65535 || first > last ||
-            (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))) {
-            r = err_setx(EINVAL, "invalid containerPort: %s%s%s", words.v[i], slash ? "/" : "",
-                         slash ? proto : "");
-            break;
-        }
-        for (unsigned p = first; p <= last; p++) {
-            char key[32];
-            snprintf(key, sizeof(key), "%u/%s", p, proto);
-            json_object_set_new(ports, key, json_object());
-        }
-    }
-    strv_free(&words);
-    return r;
-}
-
-/* STOPSIGNAL: a number or a signal name, with or without SIG. */
-static int check_signal(const char *sig)
-{
-    const char *name = strncasecmp(sig, "SIG", 3) == 0 ? sig + 3 : sig;
-    int64_t num;
-    if (str_to_i64(sig, 1, SIGRTMAX, &num) == 0)
-        return 0;
-    for (int s = 1; s < NSIG; s++) {
-        const char *abbrev = sigabbrev_np(s);
-        if (abbrev && !strcasecmp(abbrev, name))
-            return 0;
-    }
-    return err_setx(EINVAL, "Invalid signal: %s", sig);
-}
-
-/* One `import --change` line: the Dockerfile instructions Docker accepts there. */
-static int apply_change(json_t *settings, const char *change)
-{
-    char word[16] = "";
-    int n = 0, r = 0;
-    sscanf(change, " %15s %n", word, &n);
-    const char *arg = n ? change + n : "";
-    for (char *p = word; *p; p++)
-        *p = (char)toupper((unsigned char)*p);
-    bool known = !strcmp(word, "CMD") || !strcmp(word, "ENTRYPOINT") || !strcmp(word, "ENV") ||
-                 !strcmp(word, "WORKDIR") || !strcmp(word, "USER") || !strcmp(word, "EXPOSE") ||
-                 !strcmp(word, "LABEL") || !strcmp(word, "STOPSIGNAL");
-    if (!known)
-        return err_setx(EINVAL, "%s is not a valid change command", word[0] ? word : change);
-    if (!*arg)
-        return err_setx(EINVAL, "%s requires at least one argument", word);
-    if (!strcmp(word, "CMD"))
-        json_object_set_new(settings, "Cmd", command_form(arg));
-    else if (!strcmp(word, "ENTRYPOINT"))
-        json_object_set_new(settings, "Entrypoint", command_form(arg));
-    else if (!strcmp(word, "ENV"))
-        r = change_env(settings, arg);
-    else if (!strcmp(word, "LABEL"))
-        r = change_label(settings, arg);
-    else if (!strcmp(word, "EXPOSE"))
-        r = change_expose(settings, arg);
-    else if (!strcmp(word, "STOPSIGNAL") && (r = check_signal(arg)) == 0)
-        json_object_set_new(settings, "StopSignal", json_string(arg));
-    else if (!strcmp(word, "USER"))
-        json_object_set_new(settings, "User", json_string(arg));
-    else if (!strcmp(word, "WORKDIR")) {
-        /* a relative WORKDIR continues the previous one, as in a Dockerfile */
-        const char *cur = json_string_value(json_object_get(settings, "WorkingDir"));
-        char *dir = arg[0] == '/' ? strdup(arg)
-                                  : str_printf("%s/%s", cur && strcmp(cur, "/") ? cur : "", arg);
-        json_object_set_new(settings, "WorkingDir", json_string(dir ? dir : arg));
-        free(dir);
-    }
-    return r < 0 ? err_wrap(r, "--change '%s'", change) : 0;
-}
-
-/* Copy stdin into a temporary file in the image store's blob directory:
- * same file system, and a stale one (killed import) is collected by gc. */
-static int spool_stdin(const struct md_global *g, char *path, size_t size)
-{
-    char buf[65536];
-    ssize_t n;
-    int r = 0;
-    snprintf(path, size, "%s/images/blobs/sha256/.tmp-stdin-XXXXXX", g->root);
-    int fd = mkostemp(path, O_CLOEXEC);
-    if (fd < 0)
-        return err_set(errno, "create %s", path);
-    while (r == 0 && (n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
-        if (n < 0 && errno != EINTR)
-            r = err_set(errno, "read stdin");
-        else if (n > 0)
-            r = fd_write_all(fd, buf, (size_t)n);
-    }
-    close(fd);
-    if (r < 0)
-        unlink(path);
-    return r;
-}
-
-/* Docker's config of an imported image: its history says where it came from. */
-static json_t *import_config(json_t *settings, const char *message)
-{
-    char created[64], comment[512];
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    store_timestamp(created, sizeof(created), (double)now.tv_sec + now.tv_nsec / 1e9);
-    snprintf(comment, sizeof(comment), "%s", message ? message : "Imported from -");
-    return json_pack("{s:s, s:s, s:O, s:[{s:s, s:s}]}", "created", created, "comment", comment,
-                     "config", settings, "history", "created", created, "comment", comment);
-}
-
-static int cmd_import_usage(void)
-{
-    printf("Usage:  minidock import [OPTIONS] file|- [REPOSITORY[:TAG]]\n\n"
-           "Import the contents from a tarball to create a filesystem image\n\nOptions:\n"
-           "  -c, --change list      Apply Dockerfile instruction to the created image\n"
-           "  -m, --message string   Set commit message for imported image\n");
-    return 0;
-}
-
-int cmd_import(const struct md_global *g, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"change", required_argument, NULL, 'c'},
-        {"message", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    json_t *settings = json_object(), *config = NULL;
-    struct image_store *st = NULL;
-    const char *message = NULL, *ref = NULL;
-    char id[LAYER_DIGEST_LEN], spool[4096] = "";
-    int c, code = 125;
-    while ((c = getopt_long(argc, argv, "+c:m:h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            code = cmd_import_usage();
-            goto out;
-        }
-        if (c == 'c' && apply_change(settings, optarg) < 0)
-            goto fail;
-        if (c == 'm')
-            message = optarg;
-        if (c == '?') {
-            err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
-            goto fail;
-        }
-    }
-    if (argc - optind < 1 || argc - optind > 2) {
-        err_setx(EINVAL, "\"import\" requires at least 1 and at most 2 arguments");
-        goto fail;
-    }
-    const char *src = argv[optind];
-    ref = optind + 1 < argc ? argv[optind + 1] : NULL;
-    struct image_ref parsed;
-    if (ref && image_ref_parse(ref, &parsed) < 0)
-        goto fail;
-    if (str_has_prefix(src, "http://") || str_has_prefix(src, "https://")) {
-        err_setx(ENOTSUP, "%s: importing from a URL is not supported", src);
-        goto fail;
-    }
-    if (image_store_open(g->root, &st) < 0)
-        goto fail;
-    if (!strcmp(src, "-") && spool_stdin(g, spool, sizeof(spool)) < 0)
-        goto fail;
-    config = import_config(settings, message);
-    if (!config) {
-        err_set(ENOMEM, "import");
-        goto fail;
-    }
-    if (image_import_config(st, spool[0] ? spool : src, ref, config, id) < 0)
-        goto fail;
-    printf("%s\n", id);
-    code = 0;
-    goto out;
-fail:
-    code = md_fail("import");
-out:
-    if (spool[0])
-        unlink(spool);
-    image_store_close(st);
-    json_decref(config);
-    json_decref(settings);
-    return code;
-}
-
-/* ---- 3. images ------------------------------------------------------------------------------- */
+/* ---- 2. images ------------------------------------------------------------------------------- */
 
 /* Images newest first, as Docker lists them. */
 static int by_created_desc(const void *a, const void *b)
@@ -520,7 +196,7 @@ static json_t *image_row(const struct image *img, const char *full, int64_t byte
     snprintf(id, sizeof(id), no_trunc ? "%s" : "%.12s", no_trunc ? img->id : img->id + 7);
     human_ago(since, sizeof(since), difftime(time(NULL), img->created));
     local_time(at, sizeof(at), img->created);
-    human_size(size, sizeof(size), bytes);
+    human_size_precision(size, sizeof(size), bytes, HUMAN_TABLE_PRECISION);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers", "N/A",
                      "CreatedAt", at, "CreatedSince", since, "Digest", digest, "ID", id,
                      "Repository", repo, "SharedSize", "N/A", "Size", size, "Tag", tag,
@@ -667,7 +343,7 @@ out:
     return code;
 }
 
-/* ---- 4. tag and rmi -------------------------------------------------------------------------- */
+/* ---- 3. tag and rmi -------------------------------------------------------------------------- */
 
 int cmd_tag(const struct md_global *g, int argc, char **argv)
 {
@@ -808,7 +484,7 @@ int cmd_rmi(const struct md_global *g, int argc, char **argv)
     return code;
 }
 
-/* ---- 5. history and image inspect ------------------------------------------------------------ */
+/* ---- 4. history and image inspect ------------------------------------------------------------ */
 
 /* Go's RFC 3339 in local time: "2024-05-01T10:00:00+02:00" ("Z" in UTC). */
 static void rfc3339_local(char *buf, size_t size, time_t t)
@@ -852,7 +528,7 @@ static json_t *history_row(const char *id, json_t *entry, int64_t bytes,
     human_ago(since, sizeof(since), difftime(time(NULL), (time_t)when));
     rfc3339_local(at, sizeof(at), (time_t)when);
     if (o->human)
-        human_size(size, sizeof(size), bytes);
+        human_size_precision(size, sizeof(size), bytes, HUMAN_TABLE_PRECISION);
     else
         snprintf(size, sizeof(size), "%lld", (long long)bytes);
     char *by = created_by(json_string_value(json_object_get(entry, "created_by")), o->no_trunc);
@@ -1058,6 +734,17 @@ out:
     return r;
 }
 
+int image_inspect_doc(struct image_store *st, const char *ref, json_t **doc)
+{
+    struct image img = {0};
+    int r = image_lookup(st, ref, &img);
+    *doc = NULL;
+    if (r == 0)
+        r = inspect_document(st, &img, doc);
+    image_free(&img);
+    return r;
+}
+
 static int image_inspect_cmd(const struct md_global *g, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -1092,12 +779,8 @@ static int image_inspect_cmd(const struct md_global *g, int argc, char **argv)
         return md_fail("image inspect");
     }
     for (int i = optind; i < argc; i++) {
-        struct image img = {0};
         json_t *doc = NULL;
-        int r = image_lookup(st, argv[i], &img);
-        if (r == 0)
-            r = inspect_document(st, &img, &doc);
-        image_free(&img);
+        int r = image_inspect_doc(st, argv[i], &doc);
         if (r < 0) {
             code = image_fail("image inspect", r);
             continue;
@@ -1123,7 +806,7 @@ static int image_inspect_cmd(const struct md_global *g, int argc, char **argv)
     return code;
 }
 
-/* ---- 6. image prune and the `image` group ---------------------------------------------------- */
+/* ---- 5. image prune and the `image` group ---------------------------------------------------- */
 
 /* Remove one image for prune; report lines as Docker's prune prints them
  * ("untagged: busybox:latest", "deleted: sha256:..."). */

@@ -7,7 +7,9 @@
 #define MD_MINIDOCK_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MINIDOCK_VERSION "0.1.0"
 #define MD_DEFAULT_ROOT  "/var/lib/minidock"
@@ -26,6 +28,15 @@ int md_fail(const char *context);
 int volume_create(const struct md_global *g, const char *name, json_t *labels, char *out,
                   size_t size);
 
+/* Remove the anonymous volumes (all with all) that no container mounts;
+ * prints "Deleted Volumes:" and their names, adds their bytes to *bytes. */
+int volume_prune(const struct md_global *g, bool all, int64_t *bytes);
+
+/* Docker's inspect document of an image (Id, RepoTags, Config...) found by
+ * reference or ID prefix; "No such image: REF" (-ENOENT) otherwise. */
+struct image_store;
+int image_inspect_doc(struct image_store *st, const char *ref, json_t **doc);
+
 int cmd_version(const struct md_global *g, int argc, char **argv);
 int cmd_info(const struct md_global *g, int argc, char **argv);
 int cmd_history(const struct md_global *g, int argc, char **argv);
@@ -37,6 +48,7 @@ int cmd_tag(const struct md_global *g, int argc, char **argv);
 int cmd_run(const struct md_global *g, int argc, char **argv);
 int cmd_attach(const struct md_global *g, int argc, char **argv);
 int cmd_create(const struct md_global *g, int argc, char **argv);
+int cmd_exec(const struct md_global *g, int argc, char **argv);
 int cmd_kill(const struct md_global *g, int argc, char **argv);
 int cmd_logs(const struct md_global *g, int argc, char **argv);
 int cmd_pause(const struct md_global *g, int argc, char **argv);
@@ -47,18 +59,26 @@ int cmd_start(const struct md_global *g, int argc, char **argv);
 int cmd_stop(const struct md_global *g, int argc, char **argv);
 int cmd_unpause(const struct md_global *g, int argc, char **argv);
 int cmd_wait(const struct md_global *g, int argc, char **argv);
-/* ps.c: the read-side container verbs and the container / system groups */
-int cmd_container(const struct md_global *g, int argc, char **argv);
+/* ps.c: ps, inspect (and `container inspect`), port */
+int cmd_container_inspect(const struct md_global *g, int argc, char **argv);
 int cmd_inspect(const struct md_global *g, int argc, char **argv);
 int cmd_port(const struct md_global *g, int argc, char **argv);
 int cmd_ps(const struct md_global *g, int argc, char **argv);
+/* top.c: top, stats */
 int cmd_stats(const struct md_global *g, int argc, char **argv);
-int cmd_system(const struct md_global *g, int argc, char **argv);
 int cmd_top(const struct md_global *g, int argc, char **argv);
+/* system.c: prune, df, and the container / system groups */
+int cmd_container(const struct md_global *g, int argc, char **argv);
+int cmd_system(const struct md_global *g, int argc, char **argv);
 int cmd_container_monitor(const struct md_global *g, int argc, char **argv);
 int cmd_volume(const struct md_global *g, int argc, char **argv);
 int cmd_spec(const struct md_global *g, int argc, char **argv);
 int cmd_save(const struct md_global *g, int argc, char **argv);
 int cmd_load(const struct md_global *g, int argc, char **argv);
+/* ctrfs.c: a container's file system */
+int cmd_commit(const struct md_global *g, int argc, char **argv);
+int cmd_cp(const struct md_global *g, int argc, char **argv);
+int cmd_diff(const struct md_global *g, int argc, char **argv);
+int cmd_export(const struct md_global *g, int argc, char **argv);
 
 #endif

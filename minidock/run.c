@@ -84,7 +84,7 @@ static void run_usage(FILE *out)
  * ------------------------------------------------------------------------- */
 
 /* "-e K=V" sets K; "-e K" copies K from our own environment, if set. */
-static int add_env(strv_t *env, const char *spec)
+int md_env_add(strv_t *env, const char *spec)
 {
     if (strchr(spec, '='))
         return strv_env_set(env, spec);
@@ -98,7 +98,7 @@ static int add_env(strv_t *env, const char *spec)
 }
 
 /* --env-file: one K=V (or K) per line; blank lines and # comments skipped. */
-static int add_env_file(strv_t *env, const char *path)
+int md_env_add_file(strv_t *env, const char *path)
 {
     char *text = NULL;
     int r = file_read_all(path, &text, NULL);
@@ -114,7 +114,7 @@ static int add_env_file(strv_t *env, const char *path)
         if (*l == '=' || isspace((unsigned char)*l))
             r = err_setx(EINVAL, "--env-file %s:%d: invalid variable '%s'", path, lineno, l);
         else
-            r = add_env(env, l);
+            r = md_env_add(env, l);
     }
     free(text);
     return r;
@@ -257,9 +257,9 @@ static int apply_option(struct run_opts *o, int c, const char *arg)
         cfg->hostname = arg;
         return 0;
     case 'e':
-        return add_env(&o->env, arg);
+        return md_env_add(&o->env, arg);
     case OPT_ENV_FILE:
-        return add_env_file(&o->env, arg);
+        return md_env_add_file(&o->env, arg);
     case 'w':
         cfg->workdir = arg;
         return 0;

@@ -71,7 +71,16 @@ int table_add(struct table *t, json_t *row)
     return r < 0 ? r : strv_push_owned(&t->lines, line);
 }
 
-/* Width of each tab-separated column over all lines. */
+/* Characters of a UTF-8 text, as Go's tabwriter counts a cell: "…" is one. */
+static size_t text_width(const char *p, size_t len)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++)
+        chars += ((unsigned char)p[i] & 0xC0) != 0x80; /* not a continuation byte */
+    return chars;
+}
+
+/* Width of each tab-separated column over all lines, in characters. */
 static size_t *column_widths(const strv_t *lines, size_t *ncols)
 {
     size_t *w = NULL;
@@ -90,35 +99,40 @@ static size_t *column_widths(const strv_t *lines, size_t *ncols)
                 w[col] = 0;
                 *ncols = col + 1;
             }
-            if (len > w[col])
-                w[col] = len;
+            if (text_width(p, len) > w[col])
+                w[col] = text_width(p, len);
             p += len + 1;
         }
     }
     return w;
 }
 
-int table_flush(struct table *t, FILE *out)
+void table_print_columns(const strv_t *lines, size_t min_width, FILE *out)
 {
-    size_t ncols = 0, *widths = t->aligned ? column_widths(&t->lines, &ncols) : NULL;
-    for (size_t i = 0; i < t->lines.len; i++) {
-        const char *p = t->lines.v[i];
-        if (!t->aligned) {
-            fprintf(out, "%s\n", p);
-            continue;
-        }
+    size_t ncols = 0, *widths = column_widths(lines, &ncols);
+    for (size_t i = 0; i < lines->len; i++) {
+        const char *p = lines->v[i];
         for (size_t col = 0;; col++) {
             size_t len = strcspn(p, "\t");
             if (!p[len] || col >= ncols) {
                 fprintf(out, "%s\n", p);
                 break;
             }
-            size_t width = widths[col] + PADDING < MIN_WIDTH ? MIN_WIDTH : widths[col] + PADDING;
-            fprintf(out, "%.*s%*s", (int)len, p, (int)(width - len), "");
+            size_t width = widths[col] + PADDING < min_width ? min_width : widths[col] + PADDING;
+            fprintf(out, "%.*s%*s", (int)len, p, (int)(width - text_width(p, len)), "");
             p += len + 1;
         }
     }
     free(widths);
+}
+
+int table_flush(struct table *t, FILE *out)
+{
+    if (t->aligned)
+        table_print_columns(&t->lines, MIN_WIDTH, out);
+    else
+        for (size_t i = 0; i < t->lines.len; i++)
+            fprintf(out, "%s\n", t->lines.v[i]);
     table_free(t);
     return 0;
 }

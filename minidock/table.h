@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "str.h"
+
 struct table;
 
 /* format: a Go template, "table <template>", or "json" (one JSON object per
@@ -22,5 +24,10 @@ int table_add(struct table *t, json_t *row);
 /* Print everything to out and free the table. */
 int table_flush(struct table *t, FILE *out);
 void table_free(struct table *t);
+
+/* Print tab-separated lines as aligned columns, as Go's tabwriter does with
+ * padding 3 and this minimum width (Docker: 10 for lists, 20 for top).
+ * Widths count characters, not bytes; the last cell of a line is not padded. */
+void table_print_columns(const strv_t *lines, size_t min_width, FILE *out);
 
 #endif

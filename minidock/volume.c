@@ -2,18 +2,17 @@
  *
  * The volumes themselves are lab 03's (volumes.c): ROOT/volumes/<name>/_data.
  * This file adds what Docker shows about them: a creation time and labels
- * kept in ROOT/volumes/<name>/meta.json, the tables and the inspect JSON. */
-#include <dirent.h>
+ * kept in ROOT/volumes/<name>/meta.json, the tables and the inspect JSON,
+ * and Docker's rule that a volume a container mounts is not removed. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ctrlist.h"
 #include "err.h"
 #include "file.h"
 #include "human.h"
@@ -23,8 +22,6 @@
 #include "table.h"
 #include "template.h"
 #include "volumes.h"
-
-#define ANONYMOUS_LABEL "com.docker.volume.anonymous"
 
 static void meta_path(const struct md_global *g, const char *name, char *buf, size_t size)
 {
@@ -92,7 +89,7 @@ int volume_create(const struct md_global *g, const char *name, json_t *labels, c
         if (r < 0)
             return r;
         snprintf(out, size, "%s", id);
-        json_object_set_new(labels, ANONYMOUS_LABEL, json_string(""));
+        json_object_set_new(labels, ANONYMOUS_VOLUME_LABEL, json_string(""));
     } else {
         snprintf(out, size, "%s", name);
     }
@@ -148,6 +145,19 @@ out:
     return code;
 }
 
+/* "a,b,c": the strings of v separated by sep (malloc'ed; NULL without memory). */
+static char *join(const strv_t *v, const char *sep)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    for (size_t i = 0; f && i < v->len; i++)
+        fprintf(f, "%s%s", i ? sep : "", v->v[i]);
+    if (f)
+        fclose(f);
+    return out;
+}
+
 /* The row `volume ls` renders: Docker's field names. */
 static json_t *volume_row(json_t *doc)
 {
@@ -160,13 +170,7 @@ static json_t *volume_row(json_t *doc)
         char *kv = str_printf("%s=%s", k, json_string_value(v));
         strv_push_owned(&parts, kv);
     }
-    char *joined = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&joined, &len);
-    for (size_t i = 0; f && i < parts.len; i++)
-        fprintf(f, "%s%s", i ? "," : "", parts.v[i]);
-    if (f)
-        fclose(f);
+    char *joined = join(&parts, ",");
     json_t *row = json_pack(
         "{s:O, s:O, s:O, s:O, s:s, s:s}", "Driver", json_object_get(doc, "Driver"), "Name",
         json_object_get(doc, "Name"), "Mountpoint", json_object_get(doc, "Mountpoint"), "Scope",
@@ -286,40 +290,100 @@ static int volume_inspect_cmd(const struct md_global *g, int argc, char **argv)
     return code;
 }
 
+/* The containers that use a volume, with the container store they come from. */
+static int load_containers(const struct md_global *g, struct ctr_list *l)
+{
+    struct store s;
+    int r = ctr_store(g, &s);
+    return r < 0 ? r : ctr_list_load(&s, l);
+}
+
+/* Docker refuses to remove a volume a container mounts, even a stopped one:
+ * "remove NAME: volume is in use - [ID, ID]". */
+static int volume_remove_unused(const struct md_global *g, const struct ctr_list *l,
+                                const char *name)
+{
+    strv_t users = {0};
+    if (volume_users(l, name, &users) == 0)
+        return vol_remove(g->root, name);
+    char *list = join(&users, ", ");
+    int r = err_setx(EBUSY, "remove %s: volume is in use - [%s]", name, list ? list : "");
+    free(list);
+    strv_free(&users);
+    return r;
+}
+
 static int volume_rm_cmd(const struct md_global *g, int argc, char **argv)
 {
+    struct ctr_list l = {0};
     int code = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
-            continue;
         if (strcmp(argv[i], "--help") == 0) {
             printf("Usage:  minidock volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
                    "Remove one or more volumes\n");
             return 0;
-        }
-        char data[4096];
-        if (vol_path(g->root, argv[i], data, sizeof(data)) < 0) {
-            code = md_fail(NULL);
-        } else if (!path_exists(data)) {
-            err_setx(ENOENT, "No such volume: %s", argv[i]);
-            code = md_fail(NULL);
-        } else if (vol_remove(g->root, argv[i]) < 0) {
-            code = md_fail("volume rm");
-        } else {
-            printf("%s\n", argv[i]);
         }
     }
     if (argc < 2) {
         err_setx(EINVAL, "\"volume rm\" requires at least 1 argument");
         return md_fail("volume rm");
     }
+    if (load_containers(g, &l) < 0)
+        return md_fail("volume rm");
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
+            continue;
+        char data[4096];
+        if (vol_path(g->root, argv[i], data, sizeof(data)) < 0) {
+            code = md_fail(NULL);
+        } else if (!path_exists(data)) {
+            err_setx(ENOENT, "No such volume: %s", argv[i]);
+            code = md_fail(NULL);
+        } else if (volume_remove_unused(g, &l, argv[i]) < 0) {
+            code = md_fail(NULL);
+        } else {
+            printf("%s\n", argv[i]);
+        }
+    }
+    ctr_list_free(&l);
     return code;
 }
 
-static int64_t tree_size(const char *dir);
+int volume_prune(const struct md_global *g, bool all, int64_t *bytes)
+{
+    struct ctr_list l = {0};
+    strv_t names = {0};
+    bool header = false;
+    int r = load_containers(g, &l);
+    if (r == 0)
+        r = vol_list(g->root, &names);
+    for (size_t i = 0; r == 0 && i < names.len; i++) {
+        json_t *doc;
+        if (volume_document(g, names.v[i], &doc) < 0) {
+            err_clear();
+            continue;
+        }
+        bool anonymous = json_object_get(json_object_get(doc, "Labels"), ANONYMOUS_VOLUME_LABEL);
+        bool unused = (all || anonymous) && volume_users(&l, names.v[i], NULL) == 0;
+        int64_t size = unused ? tree_bytes(jstr(doc, "Mountpoint")) : 0;
+        json_decref(doc);
+        if (!unused || vol_remove(g->root, names.v[i]) < 0) {
+            err_clear();
+            continue;
+        }
+        printf("%s%s\n", header ? "" : "Deleted Volumes:\n", names.v[i]);
+        header = true;
+        *bytes += size;
+    }
+    if (header)
+        printf("\n");
+    ctr_list_free(&l);
+    strv_free(&names);
+    return r;
+}
 
-/* `prune` removes anonymous volumes (all with -a).  No container uses one
- * yet: containers that hold volumes come with the container lifecycle. */
+/* `prune` removes the anonymous volumes (all of them with -a) that no
+ * container uses. */
 static int volume_prune_cmd(const struct md_global *g, int argc, char **argv)
 {
     bool force = false, all = false;
@@ -333,65 +397,19 @@ static int volume_prune_cmd(const struct md_global *g, int argc, char **argv)
             return md_fail("volume prune");
         }
     }
-    if (!force) {
-        printf("WARNING! This will remove %s local volumes not used by at least one container.\n"
-               "Are you sure you want to continue? [y/N] ",
-               all ? "all" : "anonymous");
-        fflush(stdout);
-        char answer[16] = "";
-        if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {
-            printf("\n");
-            return 0;
-        }
-    }
-    strv_t names = {0};
+    char warning[128];
+    snprintf(warning, sizeof(warning),
+             "WARNING! This will remove %s local volumes not used by at least one container.",
+             all ? "all" : "anonymous");
+    if (!force && !confirm(warning))
+        return 0;
     int64_t reclaimed = 0;
-    bool header = false;
-    if (vol_list(g->root, &names) < 0)
+    if (volume_prune(g, all, &reclaimed) < 0)
         return md_fail("volume prune");
-    for (size_t i = 0; i < names.len; i++) {
-        json_t *doc;
-        if (volume_document(g, names.v[i], &doc) < 0)
-            continue;
-        bool anonymous = json_object_get(json_object_get(doc, "Labels"), ANONYMOUS_LABEL);
-        if (all || anonymous) {
-            int64_t size = tree_size(json_string_value(json_object_get(doc, "Mountpoint")));
-            if (vol_remove(g->root, names.v[i]) == 0) {
-                if (!header)
-                    printf("Deleted Volumes:\n");
-                header = true;
-                printf("%s\n", names.v[i]);
-                reclaimed += size;
-            }
-        }
-        json_decref(doc);
-    }
     char human[32];
     human_size(human, sizeof(human), reclaimed);
-    printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", human);
-    strv_free(&names);
+    printf("Total reclaimed space: %s\n", human);
     return 0;
-}
-
-/* Bytes used by the files of a tree (for prune's report). */
-static int64_t tree_size(const char *dir)
-{
-    DIR *d = dir ? opendir(dir) : NULL;
-    struct dirent *e;
-    int64_t total = 0;
-    while (d && (e = readdir(d))) {
-        char path[4096];
-        struct stat st;
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (lstat(path, &st) < 0)
-            continue;
-        total += S_ISDIR(st.st_mode) ? tree_size(path) : (int64_t)st.st_size;
-    }
-    if (d)
-        closedir(d);
-    return total;
 }
 
 int cmd_volume(const struct md_global *g, int argc, char **argv)

@@ -392,8 +392,10 @@ static char **build_env(char *const *envp, const char *home)
 }
 
 /* execve with a search of the container's PATH (from its environment, not
- * ours).  Returns the exit code Docker uses when it fails: 127 or 126. */
-static int exec_command(char *const *argv, char *const *envp)
+ * ours).  Returns the exit code Docker uses when it fails: 127 or 126.
+ * Exported (namespaces.h) for minidock's `exec`, which runs a second command
+ * in a running container and must fail exactly as the first one would. */
+int ns_exec_command(char *const *argv, char *const *envp)
 {
     const char *cmd = argv[0];
     if (strchr(cmd, '/')) {
@@ -523,7 +525,7 @@ static int child_main(void *p)
         goto fail;
     if (cfg->init && start_under_init(sock, cfg->tty) < 0)
         goto fail;
-    int code = exec_command(cfg->argv, env);
+    int code = ns_exec_command(cfg->argv, env);
     child_fail(sock, code, errno);
 fail:
     child_fail(sock, 125, errno);

@@ -66,4 +66,9 @@ int ns_wait(pid_t pid, int *exit_code);
 /* Exit code from a waitpid() status. */
 int ns_exit_code(int status);
 
+/* execve argv[0], searched in the PATH of envp (not ours), as the last step
+ * inside a container.  Returns only on failure: Docker's exit code (127 not
+ * found, 126 not executable) with the message in the error slot. */
+int ns_exec_command(char *const *argv, char *const *envp);
+
 #endif

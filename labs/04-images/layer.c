@@ -1189,3 +1189,39 @@ int layer_create(const char *dir, enum layer_source source, const char *out_path
         unlink(tmp);
     return ret < 0 ? err_wrap(ret, "create a layer from %s", dir) : 0;
 }
+
+/* ---- 4. A plain tar of a tree (export) ------------------------------------------------------- */
+
+int layer_write_tree(const char *dir, int out_fd)
+{
+    int ret = 0;
+    struct archive *disk = archive_read_disk_new(), *tar = archive_write_new();
+    struct archive_entry_linkresolver *links = archive_entry_linkresolver_new();
+    if (!disk || !tar || !links) {
+        ret = err_set(ENOMEM, "read %s", dir);
+        goto out;
+    }
+    /* no user name lookup: numeric ids are what a root file system means */
+    archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+    archive_write_set_format_pax_restricted(tar);
+    archive_write_set_bytes_in_last_block(tar, 1);
+    archive_entry_linkresolver_set_strategy(links, archive_format(tar));
+    if (archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
+        ret = err_setx(EIO, "read %s: %s", dir, why(disk));
+        goto out;
+    }
+    if (archive_write_open_fd(tar, out_fd) != ARCHIVE_OK) {
+        ret = err_setx(EIO, "write the tar of %s: %s", dir, why(tar));
+        goto out;
+    }
+    ret = write_dir_entries(dir, disk, tar, links);
+    if (ret == 0 && archive_write_close(tar) != ARCHIVE_OK)
+        ret = err_setx(EIO, "write the tar of %s: %s", dir, why(tar));
+out:
+    archive_entry_linkresolver_free(links);
+    if (tar)
+        archive_write_free(tar);
+    if (disk)
+        archive_read_free(disk);
+    return ret;
+}

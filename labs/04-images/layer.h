@@ -117,4 +117,10 @@ int layer_create(const char *dir, enum layer_source source, const char *out_path
  * uncompressed tar, info->digest and size describe what was written. */
 int layer_compress_fd(int in_fd, int out_fd, struct layer_info *info);
 
+/* Write the tree dir as a plain (uncompressed) pax tar to out_fd, which stays
+ * open and owned by the caller: names relative to dir, owners as numbers,
+ * hard links kept, sockets skipped, mount points below dir kept as empty
+ * directories (`export` of a running container must not archive its /proc). */
+int layer_write_tree(const char *dir, int out_fd);
+
 #endif

@@ -105,7 +105,7 @@ static int add_row(struct table *t, const struct image *img, const char *ref)
     }
     snprintf(id, sizeof(id), "%.12s", img->id + 7);
     human_ago(created, sizeof(created), (double)(time(NULL) - img->created));
-    human_size(size, sizeof(size), img->size);
+    human_size_precision(size, sizeof(size), img->size, HUMAN_TABLE_PRECISION);
     return table_add(t, (const char *const[NCOLS]){repo, tag, id, created, size});
 }
 

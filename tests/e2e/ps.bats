@@ -338,3 +338,24 @@ assert list(web)[:5] == ["Id", "Created", "Path", "Args", "State"], list(web)
     run -125 md system
     [[ "$output" == *"Usage:  minidock system COMMAND"* ]]
 }
+
+@test "inspect prints containers and images named together in one array" {
+    import_busybox >/dev/null
+    md create --name web busybox true >/dev/null
+    run md inspect web busybox
+    [ "$status" -eq 0 ]
+    python3 -c '
+import json, sys
+docs = json.loads(sys.argv[1])
+assert len(docs) == 2, docs
+assert docs[0]["Name"] == "/web" and docs[0]["State"]["Status"] == "created", docs[0]
+assert docs[1]["RepoTags"] == ["busybox:latest"], docs[1]
+' "$output"
+    run md inspect --format '{{.Id}}' busybox web
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[0]}" == sha256:* ]]
+    run -125 md inspect web nothing
+    [[ "$output" == *"No such object: nothing"* ]]
+    run -125 md inspect --type image web
+    [[ "$output" == *"No such image: web"* ]]
+}

@@ -84,3 +84,27 @@ assert v["CreatedAt"].endswith("Z"), v
     run md volume ls -q
     [ "$output" = "" ]
 }
+
+@test "volume rm refuses a volume a container uses, naming the container" {
+    import_busybox >/dev/null
+    id=$(md create --name user -v used:/data busybox true)
+    run -125 md volume rm used
+    [[ "$output" == *"remove used: volume is in use - [$id]"* ]]
+    [ -d "$T/root/volumes/used" ]
+    md rm user >/dev/null
+    run md volume rm used
+    [ "$output" = used ]
+}
+
+@test "volume prune skips the volumes containers use, stopped ones included" {
+    import_busybox >/dev/null
+    md create --name anon-user -v /data busybox true >/dev/null
+    anon=$(md inspect --format '{{range .Mounts}}{{.Name}}{{end}}' anon-user)
+    md create --name named-user -v named:/data busybox true >/dev/null
+    spare=$(md volume create)
+    run md volume prune -f -a
+    [[ "$output" == *"$spare"* ]]
+    [[ "$output" != *"$anon"* && "$output" != *named* ]]
+    [ -d "$T/root/volumes/$anon" ]
+    [ -d "$T/root/volumes/named" ]
+}

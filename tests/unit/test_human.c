@@ -54,7 +54,26 @@ static void statuses_like_docker_ps(void **state)
     assert_string_equal(buf, "30 seconds ago");
 }
 
-static void sizes_like_docker_images(void **state)
+static void sizes_like_docker_tables(void **state)
+{
+    char buf[32];
+    human_size_precision(buf, sizeof(buf), 2933000, HUMAN_TABLE_PRECISION);
+    assert_string_equal(buf, "2.93MB");
+    human_size_precision(buf, sizeof(buf), 4261000, HUMAN_TABLE_PRECISION);
+    assert_string_equal(buf, "4.26MB");
+    human_size_precision(buf, sizeof(buf), 1500000000, HUMAN_TABLE_PRECISION);
+    assert_string_equal(buf, "1.5GB");
+    human_size_precision(buf, sizeof(buf), 100000, HUMAN_TABLE_PRECISION);
+    assert_string_equal(buf, "100kB");
+    human_size_precision(buf, sizeof(buf), 999, HUMAN_TABLE_PRECISION);
+    assert_string_equal(buf, "999B");
+    human_size_precision(buf, sizeof(buf), 0, HUMAN_TABLE_PRECISION);
+    assert_string_equal(buf, "0B");
+    human_size_precision(buf, sizeof(buf), 1000, HUMAN_TABLE_PRECISION);
+    assert_string_equal(buf, "1kB");
+}
+
+static void sizes_like_docker_reports(void **state)
 {
     char buf[32];
     human_size(buf, sizeof(buf), 512);
@@ -72,7 +91,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(durations_like_docker),
         cmocka_unit_test(statuses_like_docker_ps),
-        cmocka_unit_test(sizes_like_docker_images),
+        cmocka_unit_test(sizes_like_docker_tables),
+        cmocka_unit_test(sizes_like_docker_reports),
     };
     return cmocka_run_group_tests_name("human", tests, NULL, NULL);
 }
