@@ -64,6 +64,8 @@ format-check:
 lint: format-check
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	    --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib \
+	    '-Djson_array_foreach(a,i,v)=for (i = 0; (v = json_array_get(a, i)); i++)' \
+	    '-Djson_object_foreach(o,k,v)=for (k = 0; (v = 0);)' \
 	    $(filter %.c,$(C_FILES))
 
 clean:

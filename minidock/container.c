@@ -456,7 +456,7 @@ static void set_path_args(json_t *doc, const json_t *config)
 
 int ctr_create(const struct md_global *g, struct run_opts *o, char id[STORE_ID_LEN + 1])
 {
-    struct store s;
+    struct store s = {0};
     struct image_store *ist = NULL;
     struct image img = {0};
     json_t *imgcfg = NULL, *config = NULL, *doc = NULL;
@@ -464,6 +464,9 @@ int ctr_create(const struct md_global *g, struct run_opts *o, char id[STORE_ID_L
     bool created = false;
     int r = ctr_store(g, &s);
 
+    struct image_ref ref;
+    if (r == 0 && o->image && image_ref_parse(o->image, &ref) < 0)
+        return -EINVAL; /* Docker's "invalid reference format" is in the slot */
     if (r == 0 && o->image) {
         r = image_store_open(g->root, &ist);
         if (r == 0 && (r = image_lookup(ist, o->image, &img)) < 0)

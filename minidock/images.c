@@ -368,7 +368,7 @@ int cmd_tag(const struct md_global *g, int argc, char **argv)
  * without force (busybox:latest and busybox:1.36 are one family). */
 static bool one_repository(const struct image *img)
 {
-    char first[300], repo[300], tag[140];
+    char first[300] = "", repo[300] = "", tag[140];
     for (size_t i = 0; i < img->tags.len; i++) {
         short_ref(img->tags.v[i], i ? repo : first, sizeof(repo), tag, sizeof(tag));
         if (i && strcmp(repo, first))

@@ -4,16 +4,9 @@
 
 load ../lib/common
 
-setup() {
-    make_tmp
-    CGROUPS_BEFORE=$(minidock_cgroups)
-    import_busybox >/dev/null
-}
+setup() { containers_setup; }
 
-teardown() {
-    kill_root_containers
-    cleanup_tree "$T"
-}
+teardown() { containers_teardown; }
 
 # Wait until `md inspect --format TEMPLATE C` prints WANT (5 s at most).
 wait_for() {
@@ -135,20 +128,28 @@ STEPS
 }
 
 @test "Ctrl-P Ctrl-Q detaches from -it; attach reconnects to the same shell" {
+    # busybox's shell asks the terminal for the cursor position at each
+    # prompt; an empty line first lets that settle before we type
     run "$PTYRUN" -- "$MINIDOCK" --root "$T/root" run -it --name sh1 busybox sh <<'STEPS'
 expect #
-send export MARK=kept\n
+send \n
 expect #
+send MARK=kept; echo set-$MARK\n
+expect set-kept
 send \x10\x11
 STEPS
+    echo "$output"
     [ "$status" -eq 0 ]
     run md inspect --format '{{.State.Status}}' sh1
     [ "$output" = "running" ]
     run "$PTYRUN" -- "$MINIDOCK" --root "$T/root" attach sh1 <<'STEPS'
+send \n
+expect #
 send echo mark=$MARK\n
 expect mark=kept
 send exit 5\n
 STEPS
+    echo "$output"
     [ "$status" -eq 5 ]
     run md inspect --format '{{.State.Status}} {{.State.ExitCode}}' sh1
     [ "$output" = "exited 5" ]

@@ -3,16 +3,9 @@
 
 load ../lib/common
 
-setup() {
-    make_tmp
-    CGROUPS_BEFORE=$(minidock_cgroups)
-    import_busybox >/dev/null
-}
+setup() { containers_setup; }
 
-teardown() {
-    kill_root_containers
-    cleanup_tree "$T"
-}
+teardown() { containers_teardown; }
 
 # A stopped container "ctr" with one file added, one deleted, one directory made.
 run_changes() {

@@ -4,16 +4,9 @@
 
 load ../lib/common
 
-setup() {
-    make_tmp
-    CGROUPS_BEFORE=$(minidock_cgroups)
-    import_busybox >/dev/null
-}
+setup() { containers_setup; }
 
-teardown() {
-    kill_root_containers
-    cleanup_tree "$T"
-}
+teardown() { containers_teardown; }
 
 # Start a detached container NAME running COMMAND... and wait until it runs.
 start_web() {

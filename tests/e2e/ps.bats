@@ -9,10 +9,7 @@ setup() {
     CGROUPS_BEFORE=$(minidock_cgroups)
 }
 
-teardown() {
-    kill_root_containers
-    cleanup_tree "$T"
-}
+teardown() { containers_teardown; }
 
 # Start a detached container and wait until it runs: start_bg NAME CMD...
 # (run -d in the background, so the test does not depend on when it returns).

@@ -111,7 +111,9 @@ stop_bg() {
     run -125 md run --rootfs "$R" --env-file "$T/none" /bin/true
     [[ "$output" == *"$T/none"* ]]
     run -125 md run /bin/true
-    [[ "$output" == *"--rootfs"* ]]
+    [[ "$output" == *"invalid reference format"* ]]
+    run -125 md run
+    [[ "$output" == *'"minidock run" requires at least 1 argument'* ]]
     run -125 md run --rootfs "$R" -m 64m --memory-swap 32m /bin/true
     [[ "$output" == *"--memory-swap"* ]]
 }

@@ -146,3 +146,14 @@ kill_root_containers() {
     done
     kill_and_clean_cgroups "${CGROUPS_BEFORE:-}"
 }
+
+# setup/teardown of the tests that run containers from the busybox image.
+containers_setup() {
+    make_tmp
+    CGROUPS_BEFORE=$(minidock_cgroups)
+    import_busybox >/dev/null
+}
+containers_teardown() {
+    kill_root_containers
+    cleanup_tree "$T"
+}
