@@ -360,3 +360,56 @@ STEPS
     [ -z "$(comm -13 <(echo "$CGROUPS_BEFORE") <(minidock_cgroups) | grep -v '/minidock$')" ]
     ! pgrep -f "container-monitor $(md inspect --format '{{.Id}}' clean)"
 }
+
+@test "rename: the new name works everywhere, the old one is free, a taken name is refused" {
+    md create --name old busybox true >/dev/null
+    md create --name other busybox true >/dev/null
+    run md rename old new
+    [ "$status" -eq 0 ]
+    run md inspect --format '{{.Name}}' new
+    [ "$output" = "/new" ]
+    run md ps -a --format '{{.Names}}' --filter name=new
+    [ "$output" = "new" ]
+    run md inspect old
+    [ "$status" -eq 125 ]
+    md create --name old busybox true >/dev/null
+    run md rename new other
+    [ "$status" -eq 125 ]
+    [[ "$output" == *'"/other" is already in use'* ]]
+}
+
+@test "the issue's acceptance walk: httpd detached, then ps, logs, top, exec, pause, stop, start, diff, commit, rm -f" {
+    run md run -d --name web busybox httpd -f -v -p 80
+    [ "$status" -eq 0 ]
+    wait_for web '{{.State.Status}}' running
+    run md ps --format '{{.Names}} {{.Command}} {{.State}}'
+    [ "$output" = 'web "httpd -f -v -p 80" running' ]
+    run md logs web
+    [ "$status" -eq 0 ]
+    run md top web
+    [[ "${lines[0]}" =~ ^UID\ +PID\ +PPID\ +C\ +STIME\ +TTY\ +TIME\ +CMD$ ]]
+    [[ "${lines[1]}" == *"httpd -f -v -p 80" ]]
+    run md exec web ps
+    [[ "$output" == *"1 root"*"httpd -f -v -p 80"* ]]
+    md pause web >/dev/null
+    run md inspect --format '{{.State.Status}}' web
+    [ "$output" = "paused" ]
+    md unpause web >/dev/null
+    md exec web sh -c 'echo changed > /etc/motd'
+    run md stop -t 1 web
+    [ "$output" = "web" ]
+    run md ps -a --format '{{.Status}}'
+    [[ "$output" =~ ^Exited\ \(137\) ]]
+    run md start web
+    [ "$output" = "web" ]
+    wait_for web '{{.State.Status}}' running
+    run md diff web
+    [[ "$output" == *"C /etc"* && "$output" == *"A /etc/motd"* ]]
+    run md commit web web:v2
+    [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+    run md run --rm web:v2 cat /etc/motd
+    [ "$output" = "changed" ]
+    run md rm -f web
+    [ "$output" = "web" ]
+    [ -z "$(md ps -aq)" ]
+}
