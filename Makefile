@@ -3,7 +3,9 @@
 #   make          build the labs and minidock
 #   make deps     install the Debian packages the project needs (root)
 #   make test     unit tests (ASan/UBSan), lab graders, end-to-end tests
+#   make fuzz     fuzz the Dockerfile parser for 5 minutes (libFuzzer; FUZZ_TIME=seconds)
 #   make demo     a short tour of minidock
+#   make bench    run latency: minidock vs runc vs podman (bench/run-latency)
 #   make grade    run the lab graders and print points per lab
 #   make student  the students' starter tree in build/student (LAB=N: from lab N)
 #   make format   clang-format every C file;  make lint: format check + cppcheck
@@ -12,7 +14,7 @@ include mk/common.mk
 
 LABS := $(sort $(dir $(wildcard labs/*/Makefile)))
 
-.PHONY: format-check all deps labs minidock fixtures test unit grade e2e demo format lint clean student slides
+.PHONY: format-check all deps labs minidock fixtures test unit grade e2e demo format lint clean student slides fuzz bench
 
 all: labs minidock fixtures
 
@@ -39,6 +41,9 @@ grade: deps
 	@$(MAKE) -s all
 	@tests/run-all grade
 
+fuzz:
+	@$(MAKE) -s -C tests/fuzz run
+
 e2e: deps
 	@$(MAKE) -s all
 	@tests/run-all e2e
@@ -46,6 +51,10 @@ e2e: deps
 demo: deps
 	@$(MAKE) -s all
 	@scripts/demo
+
+bench: deps
+	@$(MAKE) -s all
+	@bench/run-latency
 
 student:
 	@scripts/make-student $(if $(LAB),--lab $(LAB)) build/student
@@ -73,4 +82,5 @@ clean:
 	@$(MAKE) -s -C minidock clean
 	@$(MAKE) -s -C tests/fixtures clean
 	@$(MAKE) -s -C tests/unit clean
+	@$(MAKE) -s -C tests/fuzz clean
 	rm -rf tests/.out build

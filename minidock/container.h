@@ -142,6 +142,12 @@ int ctr_layer_dirs(const struct md_global *g, const struct ctr *c, strv_t *dirs)
  * anonymous volumes. */
 int ctr_remove(const struct md_global *g, struct store *s, struct ctr *c, bool volumes);
 
+/* Open path inside the root directory rootfd (O_PATH), creating what is
+ * missing: directories, and the last component as an empty file when
+ * want_file.  Every step resolves with RESOLVE_IN_ROOT, so symlinks in the
+ * tree cannot lead outside it. */
+int ctr_open_in_root(int rootfd, const char *path, bool want_file, int *out);
+
 /* ---- the monitor ------------------------------------------------------------------------- */
 
 /* Start a created or exited container: fork the monitor (which outlives us)

@@ -39,6 +39,7 @@
 #include "cgroups.h"
 #include "changes.h"
 #include "container.h"
+#include "copy.h"
 #include "err.h"
 #include "file.h"
 #include "image.h"
@@ -350,14 +351,12 @@ static void unpause_after_commit(struct cgroup *cg)
 
 /* upper/ as a new layer blob, stored under its digest.  The caller holds the
  * store's lock: no gc may collect the blob before image_add() references it. */
-static int store_upper_layer(const struct md_global *g, struct image_store *st, const struct ctr *c,
-                             struct layer_info *info)
+int md_store_upper_layer(const struct md_global *g, struct image_store *st, const char *upper,
+                         struct layer_info *info)
 {
-    char upper[PATH_MAX + 8], tmp[PATH_MAX + 64];
-    snprintf(upper, sizeof(upper), "%s/upper", c->dir);
+    char tmp[PATH_MAX + 64];
     /* ".tmp-" in the blob directory: gc leaves a writer's files alone */
-    snprintf(tmp, sizeof(tmp), "%s/images/blobs/sha256/.tmp-commit-%.12s-%d", g->root, c->id,
-             (int)getpid());
+    snprintf(tmp, sizeof(tmp), "%s/images/blobs/sha256/.tmp-commit-%d", g->root, (int)getpid());
     int r = layer_create(upper, LAYER_FROM_UPPER, tmp, info);
     if (r == 0)
         r = image_blob_put_file(st, tmp, info->digest);
@@ -388,8 +387,10 @@ static int commit(const struct md_global *g, struct ctr *c, const struct commit_
         r = pause_for_commit(c, &cg);
     if (r == 0 && (r = image_store_lock(st)) == 0)
         locked = true;
+    char upper[PATH_MAX + 8];
+    snprintf(upper, sizeof(upper), "%s/upper", c->dir);
     if (r == 0)
-        r = store_upper_layer(g, st, c, &layers[img.nlayers]);
+        r = md_store_upper_layer(g, st, upper, &layers[img.nlayers]);
     unpause_after_commit(cg);
     if (r == 0 && !(cfg = commit_config(base, c, o)))
         r = err_set(ENOMEM, "make the image config");
@@ -497,11 +498,6 @@ out:
  * is the host, whose paths are the user's own and resolve as usual.
  */
 
-struct cp_opts {
-    bool archive; /* -a: keep uid and gid */
-    bool follow;  /* -L: follow a symlink named by SRC */
-};
-
 struct side {
     int rootfd; /* the container's root, or -1 for the host */
     const char *workdir;
@@ -591,7 +587,10 @@ static int set_metadata(int dstdir, const char *name, const struct stat *st,
                         const struct cp_opts *o, const char *what)
 {
     struct timespec times[2] = {st->st_atim, st->st_mtim};
-    if (o->archive && fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if (o->chown && fchownat(dstdir, name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return err_set(errno, "chown %s", what);
+    if (!o->chown && o->archive &&
+        fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
         return err_set(errno, "chown %s", what);
     if (!S_ISLNK(st->st_mode) && fchmodat(dstdir, name, st->st_mode & 07777, 0) < 0)
         return err_set(errno, "chmod %s", what);
@@ -741,6 +740,17 @@ static int cp_target(const struct side *dst, const char *dest, const char *src_b
         return err_setx(ENOTDIR, "%s is not a directory", parent);
     }
     return 0;
+}
+
+static int copy_path(const struct side *src, const char *spath, const struct side *dst,
+                     const char *dpath, const struct cp_opts *o);
+
+int md_copy_path(int src_root, const char *spath, int dst_root, const char *dpath,
+                 const char *label, const struct cp_opts *o)
+{
+    struct side src = {.rootfd = src_root, .label = label},
+                dst = {.rootfd = dst_root, .label = label};
+    return copy_path(&src, spath, &dst, dpath, o);
 }
 
 static int copy_path(const struct side *src, const char *spath, const struct side *dst,

@@ -225,6 +225,7 @@ struct ls_options {
     const char *reference; /* REPOSITORY[:TAG] argument or reference= filter */
     int dangling;          /* dangling= filter: -1 any, 0 tagged only, 1 untagged only */
     bool no_trunc;
+    bool all; /* -a: intermediate images too */
 };
 
 static int parse_ls_filter(struct ls_options *o, const char *filter)
@@ -240,6 +241,28 @@ static int parse_ls_filter(struct ls_options *o, const char *filter)
         return err_setx(EINVAL, "invalid filter '%s'", filter);
     }
     return 0;
+}
+
+/* An untagged image that another image was built on (a step of `build`):
+ * its layers begin the other's, which is newer.  Docker hides these
+ * intermediate images unless -a. */
+static bool is_intermediate(const struct image *imgs, size_t n, size_t i)
+{
+    const struct image *p = &imgs[i];
+    if (p->tags.len)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        const struct image *c = &imgs[k];
+        if (k == i || c->nlayers < p->nlayers ||
+            (c->nlayers == p->nlayers && (c->created < p->created || c->tags.len == 0)))
+            continue;
+        bool prefix = true;
+        for (size_t l = 0; prefix && l < p->nlayers; l++)
+            prefix = strcmp(c->layers[l].digest, p->layers[l].digest) == 0;
+        if (prefix)
+            return true;
+    }
+    return false;
 }
 
 /* Add the rows of one image (one per tag) that the options keep. */
@@ -304,6 +327,8 @@ int cmd_images(const struct md_global *g, int argc, char **argv)
             o.format = optarg, format_set = true;
         if (c == 'n')
             o.no_trunc = true;
+        if (c == 'a')
+            o.all = true;
         if (c == 'q')
             quiet = true;
         if (c == '?') {
@@ -327,7 +352,7 @@ int cmd_images(const struct md_global *g, int argc, char **argv)
         goto fail;
     qsort(imgs, n, sizeof(*imgs), by_created_desc);
     for (size_t i = 0; i < n; i++)
-        if (add_image_rows(t, st, &imgs[i], &o) < 0)
+        if ((o.all || !is_intermediate(imgs, n, i)) && add_image_rows(t, st, &imgs[i], &o) < 0)
             goto fail;
     table_flush(t, stdout);
     t = NULL;

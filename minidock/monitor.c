@@ -464,7 +464,7 @@ static void accept_client(struct monitor *m)
 /* Open path inside the root directory rootfd, creating what is missing (the
  * last component as a file when want_file): every step is resolved with
  * RESOLVE_IN_ROOT, so a symlink in the image cannot send a volume outside. */
-static int open_in_root(int rootfd, const char *path, bool want_file, int *out)
+int ctr_open_in_root(int rootfd, const char *path, bool want_file, int *out)
 {
     char walked[PATH_MAX] = "";
     char *copy = strdup(path), *save = NULL;
@@ -535,7 +535,7 @@ static int mount_volumes(struct monitor *m, const char *rootfs)
             snprintf(src, sizeof(src), "%s", v->source);
         }
         if (r == 0)
-            r = open_in_root(rootfd, v->target, file, &fd);
+            r = ctr_open_in_root(rootfd, v->target, file, &fd);
         if (r < 0)
             break;
         /* The target was resolved inside the root; its canonical path is
