@@ -18,6 +18,7 @@ static const struct verb {
 } verbs[] = {
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container"},
+    {"build", cmd_build, "Build an image from a Dockerfile"},
     {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"container", cmd_container, "Manage containers"},
     {"container-monitor", cmd_container_monitor, NULL},

@@ -47,6 +47,7 @@ int cmd_rmi(const struct md_global *g, int argc, char **argv);
 int cmd_tag(const struct md_global *g, int argc, char **argv);
 int cmd_run(const struct md_global *g, int argc, char **argv);
 int cmd_attach(const struct md_global *g, int argc, char **argv);
+int cmd_build(const struct md_global *g, int argc, char **argv);
 int cmd_create(const struct md_global *g, int argc, char **argv);
 int cmd_exec(const struct md_global *g, int argc, char **argv);
 int cmd_kill(const struct md_global *g, int argc, char **argv);

@@ -10,6 +10,7 @@
  *   img [--root DIR] rm [-f] NAME
  *   img layer apply [--flatten] TAR DIR        one layer onto DIR, whiteouts in overlay form
  *   img layer create DIR OUT                   DIR -> a gzip layer blob; prints digest and diff_id
+ *   img parse DOCKERFILE                       the Dockerfile's instructions, as JSON
  *
  * The store is ROOT/images (an OCI image layout) and ROOT/layers; ROOT is
  * --root, else $MINIDOCK_ROOT, else /var/lib/minidock.  A thin driver over
@@ -24,7 +25,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dockerfile.h"
 #include "err.h"
+#include "file.h"
 #include "human.h"
 #include "image.h"
 #include "layer.h"
@@ -44,6 +47,7 @@ static void usage(FILE *out)
                  "       img [--root DIR] rm [-f] NAME            untag / remove an image\n"
                  "       img layer apply [--flatten] TAR DIR      apply one layer onto DIR\n"
                  "       img layer create DIR OUT                 make a gzip layer from DIR\n"
+                 "       img parse DOCKERFILE                     show its instructions as JSON\n"
                  "\n"
                  "ROOT: --root, else $MINIDOCK_ROOT, else " DEFAULT_ROOT "\n");
 }
@@ -271,6 +275,27 @@ static int cmd_layer(int argc, char **argv)
     return bad_usage("layer: expected apply [--flatten] TAR DIR, or create DIR OUT");
 }
 
+static int cmd_parse(int argc, char **argv)
+{
+    struct dockerfile df;
+    char *text = NULL, *json = NULL;
+    if (argc != 2)
+        return bad_usage("parse: expected DOCKERFILE");
+    int ret = file_read_all(argv[1], &text, NULL);
+    if (ret == 0)
+        ret = df_parse(argv[1], text, &df);
+    free(text);
+    if (ret < 0)
+        return fail(ret);
+    json = df_to_json(&df);
+    df_free(&df);
+    if (!json)
+        return fail(err_setx(ENOMEM, "parse: cannot write JSON"));
+    printf("%s\n", json);
+    free(json);
+    return 0;
+}
+
 struct command {
     const char *name;
     int (*run)(struct image_store *st, int argc, char **argv);
@@ -306,6 +331,8 @@ int main(int argc, char **argv)
         return bad_usage("missing command");
     if (!strcmp(argv[0], "layer"))
         return cmd_layer(argc, argv);
+    if (!strcmp(argv[0], "parse"))
+        return cmd_parse(argc, argv);
 
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(argv[0], commands[i].name) != 0)

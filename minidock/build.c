@@ -1,0 +1,1364 @@
+/* build.c — `minidock build`: Docker's classic builder.
+ *
+ * The Dockerfile (lab 04's parser) is run one instruction at a time.  Every
+ * step ends with an image in the store, so that the next step, the cache and
+ * `--from` can name it:
+ *
+ *   FROM        the base image (or scratch: nothing)
+ *   RUN         a container from the current image runs the command (same
+ *               isolation as `run`); its upper directory becomes a layer
+ *   COPY, ADD   files from the context (or --from a stage) are copied into an
+ *               overlay of the current image, in a mount namespace of our own;
+ *               the upper directory becomes a layer
+ *   the rest    change the config only: a history entry, no layer
+ *
+ * The cache (ROOT/build-cache/<key>) maps the parent image, the instruction
+ * and its inputs (the content of copied files) to the image the step made.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <glob.h>
+#include <openssl/evp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "copy.h"
+#include "dockerfile.h"
+#include "err.h"
+#include "file.h"
+#include "image.h"
+#include "log.h"
+#include "overlay.h"
+
+#define NOP "/bin/sh -c #(nop) "
+
+struct build_opts {
+    strv_t tags;
+    const char *file;
+    bool no_cache, quiet;
+    strv_t build_args; /* K=V from --build-arg */
+    strv_t labels;
+    const char *target;
+    const char *network;
+    const char *context;
+};
+
+/* One stage of a (multi-stage) Dockerfile: the image built so far. */
+struct stage {
+    char name[128];
+    json_t *config;            /* the whole image config: config, history, rootfs... */
+    struct layer_info *layers; /* bottom first */
+    size_t nlayers;
+    char id[LAYER_DIGEST_LEN]; /* the image of the last step; "" for scratch */
+    strv_t args;               /* ARG values in scope: K=V */
+    bool cmd_set;              /* a CMD in this stage (ENTRYPOINT then keeps it) */
+};
+
+struct builder {
+    const struct md_global *g;
+    struct build_opts *o;
+    struct image_store *st;
+    struct store cs;
+    struct dockerfile df;
+    char context[PATH_MAX];
+    strv_t global_args; /* ARGs before the first FROM */
+    strv_t used_args;   /* --build-arg values consumed by an ARG */
+    struct stage *stages;
+    size_t nstages;
+    int step, steps;
+};
+
+/* ---------------------------------------------------------------------------
+ * Small helpers.
+ * ------------------------------------------------------------------------- */
+
+static json_t *settings_of(struct stage *s)
+{
+    json_t *c = json_object_get(s->config, "config");
+    if (!json_is_object(c))
+        json_object_set_new(s->config, "config", c = json_object());
+    return c;
+}
+
+static void stage_free(struct stage *s)
+{
+    json_decref(s->config);
+    free(s->layers);
+    strv_free(&s->args);
+}
+
+static void now_stamp(char *buf, size_t size)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    store_timestamp(buf, size, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* The environment variables are expanded with: the image's Env, then the
+ * ARGs in scope (Env wins over ARG, as Docker). */
+static int expansion_env(struct stage *s, strv_t *env)
+{
+    size_t i;
+    json_t *v;
+    int r = 0;
+    for (i = 0; r == 0 && i < s->args.len; i++)
+        r = strv_env_set(env, s->args.v[i]);
+    json_array_foreach(json_object_get(settings_of(s), "Env"), i, v) if (r == 0) r =
+        strv_env_set(env, json_string_value(v));
+    return r;
+}
+
+static int expand(struct builder *b, struct stage *s, const char *word, char **out)
+{
+    strv_t env = {0};
+    int r = expansion_env(s, &env);
+    if (r == 0)
+        r = df_expand(word, &env, b->df.escape, out);
+    strv_free(&env);
+    return r;
+}
+
+static json_t *strv_json(const strv_t *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->len; i++)
+        json_array_append_new(a, json_string(v->v[i]));
+    return a;
+}
+
+/* SHELL (default /bin/sh -c) + the command, for shell-form instructions. */
+static int shell_form(struct stage *s, const char *command, strv_t *argv)
+{
+    json_t *shell = json_object_get(settings_of(s), "Shell"), *v;
+    size_t i;
+    int r = 0;
+    if (json_array_size(shell)) {
+        json_array_foreach(shell, i, v) if (r == 0) r = strv_push(argv, json_string_value(v));
+    } else {
+        r = strv_push(argv, "/bin/sh");
+        if (r == 0)
+            r = strv_push(argv, "-c");
+    }
+    return r == 0 ? strv_push(argv, command) : r;
+}
+
+/* The command of RUN, CMD, ENTRYPOINT: exec form as written, shell form
+ * under the shell.  CMD and ENTRYPOINT are not expanded (Docker leaves that
+ * to the shell at run time); RUN neither. */
+static int command_of(struct stage *s, const struct df_instruction *ins, strv_t *argv)
+{
+    if (ins->json) {
+        for (size_t i = 0; i < ins->args.len; i++)
+            if (strv_push(argv, ins->args.v[i]) < 0)
+                return -ENOMEM;
+        return 0;
+    }
+    if (ins->heredoc) {
+        /* RUN <<EOF: the body is the script; RUN cmd <<EOF: the shell feeds
+         * the body to cmd, as written */
+        const char *line = ins->args.len ? ins->args.v[0] : "";
+        const char *here = strstr(line, "<<");
+        char delim[128] = "EOF";
+        if (here) {
+            const char *d = here + 2 + (here[2] == '-');
+            size_t n = strcspn(d, " \t");
+            snprintf(delim, sizeof(delim), "%.*s", (int)n, d);
+            size_t k = strlen(delim);
+            if (k >= 2 && (delim[0] == '"' || delim[0] == '\'') && delim[k - 1] == delim[0]) {
+                memmove(delim, delim + 1, k - 2);
+                delim[k - 2] = '\0';
+            }
+        }
+        bool bare = here && strspn(line, " \t") == (size_t)(here - line);
+        char *script = bare ? str_printf("%s", ins->heredoc)
+                            : str_printf("%s\n%s%s%s\n", line, ins->heredoc,
+                                         str_has_suffix(ins->heredoc, "\n") ? "" : "\n", delim);
+        int r = script ? shell_form(s, script, argv) : -ENOMEM;
+        free(script);
+        return r;
+    }
+    return shell_form(s, ins->args.len ? ins->args.v[0] : "", argv);
+}
+
+/* ---------------------------------------------------------------------------
+ * Steps: the cache, committing a step.
+ * ------------------------------------------------------------------------- */
+
+static void cache_key(const char *parent, const char *text, const char *inputs, char out[65])
+{
+    char digest[LAYER_DIGEST_LEN];
+    char *all = str_printf("%s\n%s\n%s", parent, text, inputs ? inputs : "");
+    layer_sha256_buf(all ? all : "", all ? strlen(all) : 0, digest);
+    free(all);
+    snprintf(out, 65, "%s", layer_digest_hex(digest));
+}
+
+static void cache_path(struct builder *b, const char *key, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/build-cache/%s", b->g->root, key);
+}
+
+/* Load image id into the stage (after FROM, or from the cache). */
+static int stage_load(struct builder *b, struct stage *s, const char *id)
+{
+    struct image img = {0};
+    json_t *cfg = NULL;
+    int r = image_lookup(b->st, id, &img);
+    if (r == 0)
+        r = image_config(b->st, &img, &cfg);
+    if (r == 0) {
+        struct layer_info *l = calloc(img.nlayers + 1, sizeof(*l));
+        if (!l) {
+            r = err_set(ENOMEM, "layers");
+        } else {
+            memcpy(l, img.layers, img.nlayers * sizeof(*l));
+            free(s->layers);
+            s->layers = l;
+            s->nlayers = img.nlayers;
+            json_decref(s->config);
+            s->config = cfg;
+            cfg = NULL;
+            snprintf(s->id, sizeof(s->id), "%s", img.id);
+        }
+    }
+    json_decref(cfg);
+    image_free(&img);
+    return r;
+}
+
+/* A step found in the cache: its image becomes the stage's state. */
+static bool cache_hit(struct builder *b, struct stage *s, const char *key)
+{
+    char path[PATH_MAX], *id = NULL;
+    if (b->o->no_cache)
+        return false;
+    cache_path(b, key, path, sizeof(path));
+    if (file_read_all(path, &id, NULL) < 0)
+        return false;
+    bool ok = stage_load(b, s, str_trim(id)) == 0;
+    free(id);
+    if (ok && !b->o->quiet)
+        printf(" ---> Using cache\n");
+    return ok;
+}
+
+/* Store the stage as an image: one more history entry, and the new layer
+ * (layer NULL: a metadata-only step). */
+static int commit_step(struct builder *b, struct stage *s, const char *created_by,
+                       const struct layer_info *layer, const char *key)
+{
+    char created[64], path[PATH_MAX];
+    now_stamp(created, sizeof(created));
+    json_t *history = json_object_get(s->config, "history");
+    if (!json_is_array(history))
+        json_object_set_new(s->config, "history", history = json_array());
+    json_t *entry = json_pack("{s:s, s:s}", "created", created, "created_by", created_by);
+    if (!layer)
+        json_object_set_new(entry, "empty_layer", json_true());
+    json_array_append_new(history, entry);
+    json_object_set_new(s->config, "created", json_string(created));
+    if (layer) {
+        struct layer_info *l = realloc(s->layers, (s->nlayers + 1) * sizeof(*l));
+        if (!l)
+            return err_set(ENOMEM, "layers");
+        s->layers = l;
+        s->layers[s->nlayers++] = *layer;
+    }
+    int r = image_add(b->st, s->config, s->layers, s->nlayers, NULL, s->id);
+    if (r == 0 && key) {
+        cache_path(b, key, path, sizeof(path));
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s/build-cache", b->g->root);
+        if (mkdir_p(dir, 0700) == 0)
+            file_write_atomic(path, s->id, strlen(s->id), 0600);
+    }
+    return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * Metadata instructions.
+ * ------------------------------------------------------------------------- */
+
+static int set_key_values(struct builder *b, struct stage *s, const struct df_instruction *ins,
+                          const char *field)
+{
+    strv_t env = {0}, pairs = {0};
+    int r = expansion_env(s, &env);
+    if (r == 0)
+        r = df_key_values(ins, &env, b->df.escape, &pairs);
+    json_t *cfg = settings_of(s);
+    for (size_t i = 0; r == 0 && i < pairs.len; i++) {
+        if (strcmp(field, "Env") == 0) {
+            strv_t cur = {0};
+            size_t k;
+            json_t *v;
+            json_array_foreach(json_object_get(cfg, "Env"), k, v)
+                strv_push(&cur, json_string_value(v));
+            r = strv_env_set(&cur, pairs.v[i]);
+            json_object_set_new(cfg, "Env", strv_json(&cur));
+            strv_free(&cur);
+        } else {
+            json_t *labels = json_object_get(cfg, "Labels");
+            if (!json_is_object(labels))
+                json_object_set_new(cfg, "Labels", labels = json_object());
+            const char *eq = strchr(pairs.v[i], '=');
+            char *k = strndup(pairs.v[i], eq ? (size_t)(eq - pairs.v[i]) : strlen(pairs.v[i]));
+            json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+            free(k);
+        }
+    }
+    strv_free(&env);
+    strv_free(&pairs);
+    return r;
+}
+
+/* ARG NAME[=default]: in scope from here; --build-arg overrides the default. */
+static int do_arg(struct builder *b, struct stage *s, const struct df_instruction *ins,
+                  strv_t *scope)
+{
+    strv_t env = {0}, pairs = {0};
+    int r = s ? expansion_env(s, &env) : 0;
+    for (size_t i = 0; r == 0 && i < b->global_args.len; i++)
+        r = strv_env_set(&env, b->global_args.v[i]);
+    if (r == 0)
+        r = df_key_values(ins, &env, b->df.escape, &pairs);
+    for (size_t i = 0; r == 0 && i < pairs.len; i++) {
+        const char *eq = strchr(pairs.v[i], '=');
+        size_t klen = eq ? (size_t)(eq - pairs.v[i]) : strlen(pairs.v[i]);
+        const char *value = eq ? eq + 1 : NULL;
+        for (size_t k = 0; k < b->o->build_args.len; k++) {
+            const char *ba = b->o->build_args.v[k];
+            if (strncmp(ba, pairs.v[i], klen) == 0 && ba[klen] == '=') {
+                value = ba + klen + 1;
+                strv_push(&b->used_args, ba);
+            }
+        }
+        /* a global ARG redeclared in a stage without a value takes the global one */
+        for (size_t k = 0; !value && k < b->global_args.len; k++) {
+            const char *ga = b->global_args.v[k];
+            if (strncmp(ga, pairs.v[i], klen) == 0 && ga[klen] == '=')
+                value = ga + klen + 1;
+        }
+        if (value) {
+            char *kv = str_printf("%.*s=%s", (int)klen, pairs.v[i], value);
+            r = kv ? strv_env_set(scope, kv) : -ENOMEM;
+            free(kv);
+        }
+    }
+    strv_free(&env);
+    strv_free(&pairs);
+    return r;
+}
+
+/* Instructions that change the config only. */
+static int do_metadata(struct builder *b, struct stage *s, const struct df_instruction *ins)
+{
+    json_t *cfg = settings_of(s);
+    const char *cmd = ins->cmd;
+    char *word = NULL;
+    int r = 0;
+    if (strcmp(cmd, "ENV") == 0)
+        return set_key_values(b, s, ins, "Env");
+    if (strcmp(cmd, "LABEL") == 0)
+        return set_key_values(b, s, ins, "Labels");
+    if (strcmp(cmd, "CMD") == 0 || strcmp(cmd, "ENTRYPOINT") == 0) {
+        strv_t argv = {0};
+        r = command_of(s, ins, &argv);
+        json_object_set_new(cfg, strcmp(cmd, "CMD") == 0 ? "Cmd" : "Entrypoint", strv_json(&argv));
+        /* ENTRYPOINT resets the CMD the base image had, as Docker does */
+        if (strcmp(cmd, "ENTRYPOINT") == 0 && !s->cmd_set)
+            json_object_set_new(cfg, "Cmd", json_null());
+        if (strcmp(cmd, "CMD") == 0)
+            s->cmd_set = true;
+        strv_free(&argv);
+        return r;
+    }
+    if (strcmp(cmd, "SHELL") == 0) {
+        if (!ins->json)
+            return err_setx(EINVAL, "%d:%d: SHELL requires the arguments to be in JSON form",
+                            ins->line, ins->column);
+        json_object_set_new(cfg, "Shell", strv_json(&ins->args));
+        return 0;
+    }
+    if (strcmp(cmd, "ONBUILD") == 0) {
+        json_t *on = json_object_get(cfg, "OnBuild");
+        if (!json_is_array(on))
+            json_object_set_new(cfg, "OnBuild", on = json_array());
+        const char *rest = ins->original + strlen("ONBUILD");
+        while (*rest == ' ' || *rest == '\t')
+            rest++;
+        json_array_append_new(on, json_string(rest));
+        return 0;
+    }
+    if (strcmp(cmd, "HEALTHCHECK") == 0) {
+        json_t *hc = json_object();
+        if (ins->args.len && strcasecmp(ins->args.v[0], "NONE") == 0) {
+            json_object_set_new(hc, "Test", json_pack("[s]", "NONE"));
+        } else {
+            strv_t argv = {0};
+            json_t *test = json_array();
+            json_array_append_new(test, json_string(ins->json ? "CMD" : "CMD-SHELL"));
+            for (size_t i = 1; i < ins->args.len; i++)
+                json_array_append_new(test, json_string(ins->args.v[i]));
+            json_object_set_new(hc, "Test", test);
+            for (size_t i = 0; i < ins->flags.len; i++) {
+                const char *f = ins->flags.v[i] + 2, *eq = strchr(f, '=');
+                static const char *const names[][2] = {{"interval", "Interval"},
+                                                       {"timeout", "Timeout"},
+                                                       {"start-period", "StartPeriod"},
+                                                       {"retries", "Retries"}};
+                for (size_t k = 0; eq && k < 4; k++) {
+                    if (strncmp(f, names[k][0], (size_t)(eq - f)) != 0)
+                        continue;
+                    char *end;
+                    double n = strtod(eq + 1, &end);
+                    double unit = *end == 'm' && end[1] == 's' ? 1e6
+                                  : *end == 'm'                ? 60e9
+                                  : *end == 'h'                ? 3600e9
+                                  : *end == 's'                ? 1e9
+                                                               : 1e9;
+                    json_object_set_new(
+                        hc, names[k][1],
+                        json_integer(k == 3 ? (json_int_t)n : (json_int_t)(n * unit)));
+                }
+            }
+            strv_free(&argv);
+        }
+        json_object_set_new(cfg, "Healthcheck", hc);
+        return 0;
+    }
+    /* one-word instructions, expanded */
+    r = expand(b, s, ins->args.len ? ins->args.v[0] : "", &word);
+    if (r < 0)
+        return r;
+    if (strcmp(cmd, "WORKDIR") == 0) {
+        const char *cur = json_string_value(json_object_get(cfg, "WorkingDir"));
+        char *wd = word[0] == '/' ? str_printf("%s", word)
+                                  : str_printf("%s/%s", cur && *cur ? cur : "", word);
+        json_object_set_new(cfg, "WorkingDir", json_string(wd ? wd : "/"));
+        free(wd);
+    } else if (strcmp(cmd, "USER") == 0) {
+        json_object_set_new(cfg, "User", json_string(word));
+    } else if (strcmp(cmd, "STOPSIGNAL") == 0) {
+        if (md_signal_parse(word) < 0)
+            r = -EINVAL;
+        else
+            json_object_set_new(cfg, "StopSignal", json_string(word));
+    } else if (strcmp(cmd, "MAINTAINER") == 0) {
+        json_object_set_new(s->config, "author", json_string(word));
+    } else if (strcmp(cmd, "EXPOSE") == 0 || strcmp(cmd, "VOLUME") == 0) {
+        const char *field = strcmp(cmd, "EXPOSE") == 0 ? "ExposedPorts" : "Volumes";
+        json_t *map = json_object_get(cfg, field);
+        if (!json_is_object(map))
+            json_object_set_new(cfg, field, map = json_object());
+        for (size_t i = 0; i < ins->args.len && r == 0; i++) {
+            char *w = NULL;
+            r = expand(b, s, ins->args.v[i], &w);
+            /* VOLUME /a /b, or VOLUME ["/a"]; EXPOSE 80 80/udp */
+            for (char *save = NULL, *t = w ? strtok_r(w, " \t", &save) : NULL; t && r == 0;
+                 t = strtok_r(NULL, " \t", &save)) {
+                char key[256];
+                snprintf(key, sizeof(key), "%s%s", t,
+                         field[0] == 'E' && !strchr(t, '/') ? "/tcp" : "");
+                json_object_set_new(map, key, json_object());
+            }
+            free(w);
+        }
+    }
+    free(word);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * RUN: a container of the current image.
+ * ------------------------------------------------------------------------- */
+
+static int do_run(struct builder *b, struct stage *s, const struct df_instruction *ins,
+                  struct layer_info *layer, int *exit_code)
+{
+    struct run_opts o = {0};
+    strv_t argv = {0};
+    char cid[STORE_ID_LEN + 1];
+    int sv[2] = {-1, -1}, r;
+    *exit_code = 0;
+    if (!s->id[0])
+        return err_setx(EINVAL, "RUN needs an image with a shell: FROM scratch has none");
+    ns_config_init(&o.cfg);
+    o.stop_timeout = -1;
+    r = command_of(s, ins, &argv);
+    if (r < 0)
+        return r;
+    o.image = s->id;
+    o.entrypoint_set = true;
+    o.entrypoint = "";
+    o.args = argv.v;
+    o.network = b->o->network ? b->o->network : "none";
+    o.cfg.share_net = strcmp(o.network, "host") == 0;
+    /* ARGs reach RUN as environment variables (not kept in the image) */
+    for (size_t i = 0; r == 0 && i < s->args.len; i++)
+        r = strv_push(&o.env, s->args.v[i]);
+    json_t *cfg = settings_of(s);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(cfg, "Env"), i, v) if (r == 0) r =
+        strv_env_set(&o.env, json_string_value(v));
+    if (r == 0)
+        r = ctr_create(b->g, &o, cid);
+    if (r < 0) {
+        run_opts_free(&o);
+        strv_free(&argv);
+        return r;
+    }
+    if (!b->o->quiet)
+        printf(" ---> Running in %.12s\n", cid);
+    fflush(stdout);
+    int saved = -1;
+    if (b->o->quiet) { /* the output of RUN is not shown with -q */
+        saved = dup(STDOUT_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        close(null);
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        r = err_set(errno, "socketpair");
+    if (r == 0)
+        r = ctr_start(b->g, &b->cs, cid, sv[1], exit_code);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (r == 0)
+        r = ctr_attach_relay(sv[0], false, false, false, exit_code);
+    if (sv[0] >= 0)
+        close(sv[0]);
+    if (saved >= 0) {
+        fflush(stdout);
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    }
+    struct ctr c = {0};
+    if (r == 0 && *exit_code != 0) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        for (size_t k = 0; f && k < argv.len; k++)
+            fprintf(f, k ? " %s" : "%s", argv.v[k]);
+        if (f)
+            fclose(f);
+        r = err_setx(EIO, "The command '%s' returned a non-zero code: %d", text ? text : "",
+                     *exit_code);
+        free(text);
+    } else if (r < 0 && *exit_code == 0) {
+        *exit_code = 125;
+    }
+    /* removing the container may leave its own notes in the error slot */
+    char message[1024] = "";
+    if (r < 0)
+        snprintf(message, sizeof(message), "%s", err_msg());
+    if (ctr_load_id(&b->cs, cid, &c) == 0) {
+        char upper[PATH_MAX + 8];
+        snprintf(upper, sizeof(upper), "%s/upper", c.dir);
+        if (r == 0)
+            r = md_store_upper_layer(b->g, b->st, upper, layer);
+        if (!b->o->quiet)
+            printf("Removing intermediate container %.12s\n", cid);
+        ctr_remove(b->g, &b->cs, &c, true);
+        ctr_free(&c);
+    }
+    if (r < 0 && message[0])
+        err_setx(-r, "%s", message);
+    run_opts_free(&o);
+    strv_free(&argv);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * COPY and ADD: into an overlay of the current image, in our own mount
+ * namespace (a child process), so nothing shows on the host.
+ * ------------------------------------------------------------------------- */
+
+struct copy_job {
+    const char *context; /* directory the sources resolve in */
+    strv_t sources;      /* expanded, relative to the context */
+    char *dest;          /* absolute in the image */
+    bool add;            /* ADD: local archives are extracted */
+    bool has_chown;
+    char chown[128];
+};
+
+/* Add the hash of a file tree (names, modes, contents) to a digest. */
+static EVP_MD_CTX *hash_ctx;
+static const char *hash_base;
+static int hash_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    char head[PATH_MAX + 64];
+    int n = snprintf(head, sizeof(head), "%s %o %lld\n", path + strlen(hash_base),
+                     (unsigned)st->st_mode, (long long)(S_ISREG(st->st_mode) ? st->st_size : 0));
+    EVP_DigestUpdate(hash_ctx, head, (size_t)n);
+    if (type == FTW_F && S_ISREG(st->st_mode)) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        char buf[65536];
+        ssize_t k;
+        while (fd >= 0 && (k = read(fd, buf, sizeof(buf))) > 0)
+            EVP_DigestUpdate(hash_ctx, buf, (size_t)k);
+        if (fd >= 0)
+            close(fd);
+    } else if (type == FTW_SL) {
+        char target[PATH_MAX];
+        ssize_t k = readlink(path, target, sizeof(target));
+        if (k > 0)
+            EVP_DigestUpdate(hash_ctx, target, (size_t)k);
+    }
+    return 0;
+}
+
+static int hash_sources(const struct copy_job *j, char out[LAYER_DIGEST_LEN])
+{
+    unsigned char sha[32];
+    unsigned len;
+    hash_ctx = EVP_MD_CTX_new();
+    if (!hash_ctx || !EVP_DigestInit_ex(hash_ctx, EVP_sha256(), NULL))
+        return err_set(ENOMEM, "sha256");
+    hash_base = j->context;
+    for (size_t i = 0; i < j->sources.len; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s", j->context, j->sources.v[i]);
+        EVP_DigestUpdate(hash_ctx, j->sources.v[i], strlen(j->sources.v[i]) + 1);
+        nftw(path, hash_entry, 32, FTW_PHYS);
+    }
+    EVP_DigestFinal_ex(hash_ctx, sha, &len);
+    EVP_MD_CTX_free(hash_ctx);
+    layer_digest_format(sha, out);
+    return 0;
+}
+
+/* "a/../../x" climbs out of the context: Docker refuses it. */
+static bool leaves_context(const char *path)
+{
+    int depth = 0;
+    char *copy = strdup(path), *save = NULL;
+    bool out = false;
+    for (char *p = copy ? strtok_r(copy, "/", &save) : NULL; p && !out;
+         p = strtok_r(NULL, "/", &save)) {
+        if (strcmp(p, "..") == 0)
+            out = --depth < 0;
+        else if (strcmp(p, ".") != 0)
+            depth++;
+    }
+    free(copy);
+    return out;
+}
+
+/* Sources of COPY/ADD, with wildcards expanded inside the context. */
+static int collect_sources(struct builder *b, struct stage *s, const struct df_instruction *ins,
+                           struct copy_job *j)
+{
+    size_t n = ins->args.len;
+    if (n < 2)
+        return err_setx(EINVAL, "%s requires at least two arguments", ins->cmd);
+    int r = expand(b, s, ins->args.v[n - 1], &j->dest);
+    for (size_t i = 0; r == 0 && i + 1 < n; i++) {
+        char *src = NULL;
+        r = expand(b, s, ins->args.v[i], &src);
+        if (r < 0)
+            break;
+        if (j->add && (str_has_prefix(src, "http://") || str_has_prefix(src, "https://"))) {
+            r = err_setx(ENOTSUP, "ADD %s: downloading URLs is not supported yet", src);
+        } else if (src[0] == '/' ? leaves_context(src + 1) : leaves_context(src)) {
+            r = err_setx(EPERM, "forbidden path outside the build context: %s", src);
+        } else if (strpbrk(src, "*?[")) {
+            char pattern[PATH_MAX];
+            glob_t gl;
+            snprintf(pattern, sizeof(pattern), "%s/%s", j->context, src);
+            if (glob(pattern, 0, NULL, &gl) != 0)
+                r = err_setx(ENOENT, "no source files were specified: %s", src);
+            for (size_t k = 0; r == 0 && k < gl.gl_pathc; k++)
+                r = strv_push(&j->sources, gl.gl_pathv[k] + strlen(j->context) + 1);
+            if (r == 0 || gl.gl_pathc)
+                globfree(&gl);
+        } else {
+            char path[PATH_MAX];
+            struct stat st;
+            snprintf(path, sizeof(path), "%s/%s", j->context, src);
+            if (lstat(path, &st) < 0)
+                r = err_setx(ENOENT,
+                             "%s %s: file not found in build context or excluded by "
+                             ".dockerignore",
+                             ins->cmd, src);
+            else
+                r = strv_push(&j->sources, src[0] == '/' ? src + 1 : src);
+        }
+        free(src);
+    }
+    if (r == 0 && j->dest[0] != '/') {
+        const char *wd = json_string_value(json_object_get(settings_of(s), "WorkingDir"));
+        char *abs = str_printf("%s/%s", wd && *wd ? wd : "", j->dest);
+        free(j->dest);
+        j->dest = abs;
+    }
+    return r;
+}
+
+static bool is_archive(const char *path)
+{
+    unsigned char head[512];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n < 6)
+        return false;
+    return (head[0] == 0x1f && head[1] == 0x8b) ||                    /* gzip */
+           (head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') ||    /* bzip2 */
+           (head[0] == 0xfd && memcmp(head + 1, "7zXZ", 4) == 0) ||   /* xz */
+           (head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f) || /* zstd */
+           (n >= 262 && memcmp(head + 257, "ustar", 5) == 0);         /* tar */
+}
+
+/* In the child: copy every source to dest inside root. */
+static int copy_sources(const struct copy_job *j, int rootfd, const char *root_path)
+{
+    struct cp_opts co = {.chown = true};
+    int ctxfd = open(j->context, O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
+    if (ctxfd < 0)
+        return err_set(errno, "open the context %s", j->context);
+    if (j->has_chown) {
+        char etc[PATH_MAX + 8], home[64];
+        snprintf(etc, sizeof(etc), "%s/etc", root_path);
+        r = sec_resolve_user(etc, j->chown, &co.uid, &co.gid, home, sizeof(home));
+    }
+    bool to_dir = str_has_suffix(j->dest, "/") || j->sources.len > 1;
+    for (size_t i = 0; r == 0 && i < j->sources.len; i++) {
+        char src[PATH_MAX];
+        struct stat st;
+        snprintf(src, sizeof(src), "%s/%s", j->context, j->sources.v[i]);
+        if (lstat(src, &st) < 0) {
+            r = err_set(errno, "%s", j->sources.v[i]);
+            break;
+        }
+        int fd = -1;
+        if (S_ISDIR(st.st_mode) || to_dir || (j->add && is_archive(src))) {
+            /* a directory's contents, or files into a directory */
+            r = ctr_open_in_root(rootfd, j->dest, false, &fd);
+            if (r == 0 && j->add && S_ISREG(st.st_mode) && is_archive(src)) {
+                char at[PATH_MAX], proc[64];
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+                ssize_t n = readlink(proc, at, sizeof(at) - 1);
+                at[n > 0 ? n : 0] = '\0';
+                r = layer_apply(src, at, LAYER_FLATTEN, NULL);
+            } else if (r == 0) {
+                char spath[PATH_MAX + 4], dpath[PATH_MAX + 4];
+                snprintf(spath, sizeof(spath), "/%s%s", j->sources.v[i],
+                         S_ISDIR(st.st_mode) ? "/." : "");
+                snprintf(dpath, sizeof(dpath), "%s/", j->dest);
+                r = md_copy_path(ctxfd, spath, rootfd, dpath, "the image", &co);
+            }
+        } else {
+            /* one file to a path: its parent directories are created */
+            char parent[PATH_MAX], dpath[PATH_MAX + 4];
+            snprintf(parent, sizeof(parent), "%s", j->dest);
+            char *slash = strrchr(parent, '/');
+            if (slash)
+                *slash = '\0';
+            r = ctr_open_in_root(rootfd, parent[0] ? parent : "/", false, &fd);
+            snprintf(dpath, sizeof(dpath), "%s", j->dest);
+            char spath[PATH_MAX + 2];
+            snprintf(spath, sizeof(spath), "/%s", j->sources.v[i]);
+            if (r == 0)
+                r = md_copy_path(ctxfd, spath, rootfd, dpath, "the image", &co);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    close(ctxfd);
+    return r;
+}
+
+/* Run the copy in a child with its own mount namespace: an overlay of the
+ * image's layers with a fresh upper (the new layer), or a plain directory
+ * for scratch. */
+static int copy_in_overlay(struct builder *b, struct stage *s, const struct copy_job *j,
+                           const char *tmp, struct layer_info *layer)
+{
+    char upper[PATH_MAX + 8], work[PATH_MAX + 8], merged[PATH_MAX + 8];
+    strv_t dirs = {0};
+    struct image img = {0};
+    int r = 0, pipefd[2];
+    snprintf(upper, sizeof(upper), "%s/upper", tmp);
+    snprintf(work, sizeof(work), "%s/work", tmp);
+    snprintf(merged, sizeof(merged), "%s/merged", tmp);
+    if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0)
+        return err_set(errno, "mkdir in %s", tmp);
+    if (s->id[0] && (r = image_lookup(b->st, s->id, &img)) == 0)
+        r = image_layer_dirs(b->st, &img, &dirs);
+    image_free(&img);
+    if (r == 0 && pipe2(pipefd, O_CLOEXEC) < 0)
+        r = err_set(errno, "pipe");
+    if (r < 0) {
+        strv_free(&dirs);
+        return r;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        const char *root = upper;
+        r = unshare(CLONE_NEWNS) < 0 ? err_set(errno, "unshare") : 0;
+        if (r == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+            r = err_set(errno, "make / private");
+        if (r == 0 && dirs.len) {
+            const char **lowers = calloc(dirs.len, sizeof(*lowers));
+            for (size_t i = 0; lowers && i < dirs.len; i++)
+                lowers[i] = dirs.v[dirs.len - 1 - i];
+            r = lowers ? ovl_mount(lowers, dirs.len, upper, work, merged) : -ENOMEM;
+            root = merged;
+        }
+        int rootfd = r == 0 ? open(root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (r == 0 && rootfd < 0)
+            r = err_set(errno, "open %s", root);
+        if (r == 0)
+            r = copy_sources(j, rootfd, root);
+        if (r < 0) {
+            const char *msg = err_msg();
+            fd_write_all(pipefd[1], msg, strlen(msg));
+        }
+        _exit(r < 0 ? 1 : 0);
+    }
+    close(pipefd[1]);
+    char msg[4096];
+    ssize_t n = pid > 0 ? read(pipefd[0], msg, sizeof(msg) - 1) : -1;
+    close(pipefd[0]);
+    int status = 0;
+    if (pid < 0)
+        r = err_set(errno, "fork");
+    else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        msg[n > 0 ? n : 0] = '\0';
+        r = err_setx(EIO, "%s", n > 0 ? msg : "the copy failed");
+    }
+    strv_free(&dirs);
+    if (r == 0)
+        r = md_store_upper_layer(b->g, b->st, upper, layer);
+    return r;
+}
+
+static int do_copy(struct builder *b, struct stage *s, const struct df_instruction *ins,
+                   const char *text, bool *cached)
+{
+    struct copy_job j = {.context = b->context, .add = strcmp(ins->cmd, "ADD") == 0};
+    char from_root[PATH_MAX] = "", tmp[PATH_MAX], inputs[LAYER_DIGEST_LEN * 2] = "";
+    int r = 0;
+    for (size_t i = 0; i < ins->flags.len && r == 0; i++) {
+        const char *f = ins->flags.v[i];
+        if (str_has_prefix(f, "--chown=")) {
+            j.has_chown = true;
+            snprintf(j.chown, sizeof(j.chown), "%s", f + 8);
+        } else if (str_has_prefix(f, "--from=")) {
+            snprintf(from_root, sizeof(from_root), "%s", f + 7);
+        } else if (!str_has_prefix(f, "--chmod=")) {
+            r = err_setx(EINVAL, "%d:%d: unknown flag %s for %s", ins->line, ins->column, f,
+                         ins->cmd);
+        }
+    }
+    snprintf(tmp, sizeof(tmp), "%s/build-cache/tmp-%d", b->g->root, (int)getpid());
+    remove_tree(tmp);
+    if (r == 0)
+        r = mkdir_p(tmp, 0700);
+    /* --from: the files of an earlier stage (or an image), unpacked flat */
+    char from_dir[PATH_MAX + 8];
+    if (r == 0 && from_root[0]) {
+        const char *id = NULL;
+        for (size_t i = 0; i < b->nstages; i++)
+            if (strcmp(b->stages[i].name, from_root) == 0)
+                id = b->stages[i].id;
+        struct image img = {0};
+        snprintf(from_dir, sizeof(from_dir), "%s/from", tmp);
+        r = image_lookup(b->st, id ? id : from_root, &img);
+        if (r == 0)
+            r = image_unpack(b->st, &img, from_dir);
+        if (r == 0)
+            snprintf(inputs, sizeof(inputs), "from %s", img.id);
+        image_free(&img);
+        j.context = from_dir;
+    }
+    if (r == 0)
+        r = collect_sources(b, s, ins, &j);
+    char digest[LAYER_DIGEST_LEN], key[65];
+    if (r == 0 && (r = hash_sources(&j, digest)) == 0) {
+        size_t used = strlen(inputs);
+        snprintf(inputs + used, sizeof(inputs) - used, " %s", digest);
+    }
+    if (r == 0) {
+        cache_key(s->id, text, inputs, key);
+        *cached = cache_hit(b, s, key);
+    }
+    if (r == 0 && !*cached) {
+        struct layer_info layer;
+        r = copy_in_overlay(b, s, &j, tmp, &layer);
+        char *by = r == 0 ? str_printf(NOP "%s %s in %s ", ins->cmd, digest, j.dest) : NULL;
+        if (r == 0)
+            r = commit_step(b, s, by ? by : ins->cmd, &layer, key);
+        free(by);
+    }
+    remove_tree(tmp);
+    strv_free(&j.sources);
+    free(j.dest);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * .dockerignore: the context the build sees is the directory minus what
+ * the file excludes (Docker sends only that to its daemon).
+ * ------------------------------------------------------------------------- */
+
+static strv_t ignore_patterns;
+static const char *ignore_from, *ignore_to;
+
+static bool pattern_matches(const char *pattern, const char *path)
+{
+    int flags = strstr(pattern, "**") ? 0 : FNM_PATHNAME;
+    if (fnmatch(pattern, path, flags) == 0)
+        return true;
+    /* a pattern naming a directory excludes what is inside it */
+    char prefix[PATH_MAX];
+    for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/')) {
+        snprintf(prefix, sizeof(prefix), "%.*s", (int)(p - path), path);
+        if (fnmatch(pattern, prefix, flags) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool ignored(const char *rel)
+{
+    bool out = false;
+    if (strcmp(rel, "Dockerfile") == 0 || strcmp(rel, ".dockerignore") == 0)
+        return false;
+    for (size_t i = 0; i < ignore_patterns.len; i++) {
+        const char *p = ignore_patterns.v[i];
+        bool neg = p[0] == '!';
+        if (pattern_matches(neg ? p + 1 : p, rel))
+            out = !neg;
+    }
+    return out;
+}
+
+static int copy_kept(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    const char *rel = path + strlen(ignore_from);
+    while (*rel == '/')
+        rel++;
+    if (!*rel)
+        return FTW_CONTINUE;
+    char dst[PATH_MAX * 2];
+    snprintf(dst, sizeof(dst), "%s/%s", ignore_to, rel);
+    bool skip = ignored(rel);
+    if (type == FTW_D) {
+        /* a directory is kept when it or something re-included below it is */
+        if (skip) {
+            bool reinclude = false;
+            for (size_t i = 0; i < ignore_patterns.len; i++)
+                reinclude |= ignore_patterns.v[i][0] == '!' &&
+                             strncmp(ignore_patterns.v[i] + 1, rel, strlen(rel)) == 0;
+            if (!reinclude)
+                return FTW_SKIP_SUBTREE;
+        }
+        return mkdir(dst, st->st_mode & 07777) < 0 && errno != EEXIST ? FTW_STOP : FTW_CONTINUE;
+    }
+    if (skip)
+        return FTW_CONTINUE;
+    if (type == FTW_SL) {
+        char target[PATH_MAX];
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0)
+            return FTW_STOP;
+        target[n] = '\0';
+        return symlink(target, dst) < 0 ? FTW_STOP : FTW_CONTINUE;
+    }
+    if (!S_ISREG(st->st_mode))
+        return FTW_CONTINUE;
+    char *data = NULL;
+    size_t len = 0;
+    int r = file_read_all(path, &data, &len);
+    if (r == 0)
+        r = file_write_atomic(dst, data, len, st->st_mode & 07777);
+    free(data);
+    return r < 0 ? FTW_STOP : FTW_CONTINUE;
+}
+
+/* When the context has a .dockerignore, copy what it keeps to tmp. */
+static int apply_dockerignore(struct builder *b, const char *tmp)
+{
+    char path[PATH_MAX + 16], *text = NULL;
+    snprintf(path, sizeof(path), "%s/.dockerignore", b->context);
+    if (file_read_all(path, &text, NULL) < 0)
+        return 0;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        char *p = str_trim(l);
+        if (!*p || *p == '#')
+            continue;
+        bool neg = *p == '!';
+        char *q = neg ? p + 1 : p;
+        while (*q == '/')
+            q++;
+        size_t n = strlen(q);
+        while (n > 1 && q[n - 1] == '/')
+            q[--n] = '\0';
+        char *pat = str_printf("%s%s", neg ? "!" : "", q);
+        if (pat)
+            strv_push(&ignore_patterns, pat);
+        free(pat);
+    }
+    free(text);
+    ignore_from = b->context;
+    ignore_to = tmp;
+    int r = mkdir_p(tmp, 0700);
+    if (r == 0 && nftw(b->context, copy_kept, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0)
+        r = err_set(errno ? errno : EIO, "copy the build context");
+    strv_free(&ignore_patterns);
+    if (r == 0)
+        snprintf(b->context, sizeof(b->context), "%s", tmp);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * The build.
+ * ------------------------------------------------------------------------- */
+
+static int do_from(struct builder *b, const struct df_instruction *ins, struct stage **cur)
+{
+    char *image = NULL;
+    strv_t env = {0};
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < b->global_args.len; i++)
+        r = strv_env_set(&env, b->global_args.v[i]);
+    if (r == 0 && ins->args.len == 0)
+        r = err_setx(EINVAL, "FROM requires an image");
+    if (r == 0)
+        r = df_expand(ins->args.v[0], &env, b->df.escape, &image);
+    strv_free(&env);
+    if (r < 0)
+        return r;
+    struct stage *st = realloc(b->stages, (b->nstages + 1) * sizeof(*st));
+    if (!st) {
+        free(image);
+        return err_set(ENOMEM, "stages");
+    }
+    b->stages = st;
+    struct stage *s = &b->stages[b->nstages++];
+    memset(s, 0, sizeof(*s));
+    if (ins->args.len >= 3 && strcasecmp(ins->args.v[1], "AS") == 0)
+        snprintf(s->name, sizeof(s->name), "%s", ins->args.v[2]);
+    else
+        snprintf(s->name, sizeof(s->name), "%zu", b->nstages - 1);
+    /* an earlier stage by name, scratch, or an image */
+    const char *base = image;
+    for (size_t i = 0; i + 1 < b->nstages; i++)
+        if (strcmp(b->stages[i].name, image) == 0)
+            base = b->stages[i].id;
+    if (strcmp(image, "scratch") == 0) {
+        s->config =
+            json_pack("{s:s, s:s, s:{}, s:{s:s, s:[]}, s:[]}", "architecture", "amd64", "os",
+                      "linux", "config", "rootfs", "type", "layers", "diff_ids", "history");
+        r = s->config ? 0 : -ENOMEM;
+    } else {
+        r = stage_load(b, s, base);
+        if (r < 0)
+            r = err_wrap(r, "FROM %s", image);
+    }
+    free(image);
+    *cur = s;
+    return r;
+}
+
+static int run_step(struct builder *b, struct stage **cur, const struct df_instruction *ins)
+{
+    struct stage *s = *cur;
+    const char *cmd = ins->cmd;
+    char key[65];
+    bool cached = false;
+    int r = 0, exit_code = 0;
+
+    if (strcmp(cmd, "FROM") == 0) {
+        r = do_from(b, ins, cur);
+        if (r == 0 && !b->o->quiet)
+            printf(" ---> %.12s\n", (*cur)->id[0] ? layer_digest_hex((*cur)->id) : "scratch");
+        return r;
+    }
+    if (!s) { /* ARG before the first FROM */
+        return strcmp(cmd, "ARG") == 0
+                   ? do_arg(b, NULL, ins, &b->global_args)
+                   : err_setx(EINVAL, "%d:%d: no FROM before %s", ins->line, ins->column, cmd);
+    }
+    if (strcmp(cmd, "ARG") == 0) {
+        r = do_arg(b, s, ins, &s->args);
+    } else if (strcmp(cmd, "COPY") == 0 || strcmp(cmd, "ADD") == 0) {
+        r = do_copy(b, s, ins, ins->original, &cached);
+    } else if (strcmp(cmd, "RUN") == 0) {
+        /* the ARG values are part of the key: another --build-arg, another run */
+        char *args = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&args, &len);
+        for (size_t i = 0; f && i < s->args.len; i++)
+            fprintf(f, "%s\n", s->args.v[i]);
+        if (f)
+            fclose(f);
+        cache_key(s->id, ins->original, args, key);
+        free(args);
+        cached = cache_hit(b, s, key);
+        if (!cached) {
+            struct layer_info layer;
+            r = do_run(b, s, ins, &layer, &exit_code);
+            if (r == 0) {
+                strv_t argv = {0};
+                command_of(s, ins, &argv);
+                char *by = NULL;
+                size_t blen = 0;
+                FILE *bf = open_memstream(&by, &blen);
+                for (size_t i = 0; bf && i < argv.len; i++)
+                    fprintf(bf, i ? " %s" : "%s", argv.v[i]);
+                if (bf)
+                    fclose(bf);
+                r = commit_step(b, s, by ? by : "RUN", &layer, key);
+                free(by);
+                strv_free(&argv);
+            }
+        }
+    } else {
+        cache_key(s->id, ins->original, NULL, key);
+        cached = cache_hit(b, s, key);
+        if (!cached) {
+            r = do_metadata(b, s, ins);
+            char *by = str_printf(NOP "%s", ins->original);
+            if (r == 0)
+                r = commit_step(b, s, by ? by : cmd, NULL, key);
+            free(by);
+        }
+    }
+    if (r < 0)
+        return exit_code ? -exit_code - 1000 : r;
+    if (!b->o->quiet && strcmp(cmd, "ARG") != 0)
+        printf(" ---> %.12s\n", layer_digest_hex(s->id));
+    return 0;
+}
+
+/* LABEL from --label, applied last. */
+static int final_labels(struct builder *b, struct stage *s)
+{
+    if (!b->o->labels.len)
+        return 0;
+    json_t *cfg = settings_of(s);
+    json_t *labels = json_object_get(cfg, "Labels");
+    if (!json_is_object(labels))
+        json_object_set_new(cfg, "Labels", labels = json_object());
+    for (size_t i = 0; i < b->o->labels.len; i++) {
+        const char *kv = b->o->labels.v[i], *eq = strchr(kv, '=');
+        char *k = strndup(kv, eq ? (size_t)(eq - kv) : strlen(kv));
+        json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+        free(k);
+    }
+    return image_add(b->st, s->config, s->layers, s->nlayers, NULL, s->id);
+}
+
+static int build(struct builder *b, int *exit_code)
+{
+    char path[PATH_MAX], *text = NULL;
+    struct stage *cur = NULL;
+    int r;
+    const char *file = b->o->file ? b->o->file : "Dockerfile";
+    if (file[0] == '/' || !b->o->file)
+        snprintf(path, sizeof(path), "%s%s%s", file[0] == '/' ? "" : b->context,
+                 file[0] == '/' ? "" : "/", file);
+    else
+        snprintf(path, sizeof(path), "%s", file);
+    if ((r = file_read_all(path, &text, NULL)) < 0)
+        return err_wrap(r, "unable to read the Dockerfile");
+    r = df_parse(str_has_suffix(path, "/Dockerfile") ? "Dockerfile" : path, text, &b->df);
+    free(text);
+    if (r < 0)
+        return r;
+    b->steps = (int)b->df.n;
+    for (size_t i = 0; i < b->df.n && r == 0; i++) {
+        const struct df_instruction *ins = &b->df.v[i];
+        /* --target: stop at the end of that stage */
+        if (b->o->target && strcmp(ins->cmd, "FROM") == 0 && cur &&
+            strcmp(cur->name, b->o->target) == 0)
+            break;
+        if (!b->o->quiet)
+            printf("Step %zu/%d : %s\n", i + 1, b->steps, ins->original);
+        fflush(stdout);
+        r = run_step(b, &cur, ins);
+        if (r <= -1000) {
+            *exit_code = -(r + 1000);
+            r = -EIO;
+        }
+        fflush(stdout);
+    }
+    if (r == 0 && b->o->target && (!cur || strcmp(cur->name, b->o->target) != 0))
+        r = err_setx(EINVAL, "target stage \"%s\" could not be found", b->o->target);
+    if (r == 0 && (!cur || !cur->id[0]))
+        r = err_setx(EINVAL, "the Dockerfile made no image (FROM scratch and nothing else)");
+    if (r == 0)
+        r = final_labels(b, cur);
+    for (size_t i = 0; r == 0 && i < b->o->build_args.len; i++) {
+        bool used = false;
+        for (size_t k = 0; k < b->used_args.len; k++)
+            used |= strcmp(b->used_args.v[k], b->o->build_args.v[i]) == 0;
+        if (!used && !b->o->quiet)
+            printf("[Warning] One or more build-args [%.*s] were not consumed\n",
+                   (int)strcspn(b->o->build_args.v[i], "="), b->o->build_args.v[i]);
+    }
+    for (size_t i = 0; r == 0 && i < b->o->tags.len; i++)
+        r = image_tag(b->st, cur->id, b->o->tags.v[i]);
+    if (r == 0) {
+        if (b->o->quiet) {
+            printf("%s\n", cur->id);
+        } else {
+            printf("Successfully built %.12s\n", layer_digest_hex(cur->id));
+            for (size_t i = 0; i < b->o->tags.len; i++) {
+                struct image_ref ref;
+                char repo[512];
+                image_ref_parse(b->o->tags.v[i], &ref);
+                image_ref_repository(&ref, repo, sizeof(repo));
+                printf("Successfully tagged %s:%s\n", repo, ref.tag[0] ? ref.tag : "latest");
+            }
+        }
+    }
+    return r;
+}
+
+static int build_usage(void)
+{
+    printf("Usage:  minidock build [OPTIONS] PATH | -\n\n"
+           "Build an image from a Dockerfile\n\n"
+           "Options:\n"
+           "      --build-arg K=V     Set build-time variables\n"
+           "  -f, --file FILE         Name of the Dockerfile (default: PATH/Dockerfile)\n"
+           "      --label K=V         Set metadata for an image\n"
+           "      --network MODE      Networking mode for the RUN instructions (none, host)\n"
+           "      --no-cache          Do not use cache when building the image\n"
+           "  -q, --quiet             Suppress the build output and print image ID on success\n"
+           "  -t, --tag NAME[:TAG]    Name and optionally a tag\n"
+           "      --target STAGE      Set the target build stage to build\n");
+    return 0;
+}
+
+int cmd_build(const struct md_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"tag", required_argument, NULL, 't'},    {"file", required_argument, NULL, 'f'},
+        {"no-cache", no_argument, NULL, 'n'},     {"build-arg", required_argument, NULL, 'a'},
+        {"target", required_argument, NULL, 'T'}, {"label", required_argument, NULL, 'l'},
+        {"quiet", no_argument, NULL, 'q'},        {"network", required_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},         {"rm", no_argument, NULL, 'R'},
+        {"force-rm", no_argument, NULL, 'R'},     {0},
+    };
+    struct build_opts o = {0};
+    struct builder b = {.g = g, .o = &o};
+    int c, code = 125, exit_code = 0, r = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+t:f:q", opts, NULL)) != -1 && r == 0) {
+        switch (c) {
+        case 't': {
+            struct image_ref ref;
+            r = image_ref_parse(optarg, &ref);
+            if (r == 0)
+                r = strv_push(&o.tags, optarg);
+            break;
+        }
+        case 'f':
+            o.file = optarg;
+            break;
+        case 'n':
+            o.no_cache = true;
+            break;
+        case 'a':
+            r = strchr(optarg, '=') ? strv_push(&o.build_args, optarg)
+                                    : md_env_add(&o.build_args, optarg);
+            break;
+        case 'T':
+            o.target = optarg;
+            break;
+        case 'l':
+            r = strv_push(&o.labels, optarg);
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'N':
+            o.network = optarg;
+            if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0 &&
+                strcmp(optarg, "default") != 0)
+                r = err_setx(EINVAL, "--network %s: only none and host are supported", optarg);
+            if (strcmp(optarg, "default") == 0)
+                o.network = NULL;
+            break;
+        case 'R':
+            break;
+        case 'h':
+            return build_usage();
+        default:
+            fprintf(stderr, "minidock: build: unknown flag: %s\nSee 'minidock build --help'.\n",
+                    argv[optind - 1]);
+            return 125;
+        }
+    }
+    if (r < 0)
+        return md_fail("build");
+    if (argc - optind != 1) {
+        fprintf(stderr, "minidock: \"build\" requires exactly 1 argument.\n"
+                        "See 'minidock build --help'.\n");
+        return 125;
+    }
+    o.context = argv[optind];
+    if (!realpath(o.context, b.context)) {
+        err_set(errno, "unable to prepare context: path \"%s\" not found", o.context);
+        code = md_fail("build");
+        goto out;
+    }
+    if (image_store_open(g->root, &b.st) < 0 || ctr_store(g, &b.cs) < 0) {
+        code = md_fail("build");
+        goto out;
+    }
+    char filtered[PATH_MAX + 32];
+    snprintf(filtered, sizeof(filtered), "%s/build-cache/context-%d", g->root, (int)getpid());
+    char dockerfile[PATH_MAX + 16];
+    if (!o.file) { /* the Dockerfile is read from the real context */
+        snprintf(dockerfile, sizeof(dockerfile), "%s/Dockerfile", b.context);
+        o.file = dockerfile;
+    }
+    r = apply_dockerignore(&b, filtered);
+    if (r == 0)
+        r = build(&b, &exit_code);
+    remove_tree(filtered);
+    if (r < 0) {
+        fprintf(stderr, "minidock: build: %s\n", err_msg());
+        code = exit_code ? exit_code : 125;
+    } else {
+        code = 0;
+    }
+out:
+    for (size_t i = 0; i < b.nstages; i++)
+        stage_free(&b.stages[i]);
+    free(b.stages);
+    df_free(&b.df);
+    if (b.st)
+        image_store_close(b.st);
+    strv_free(&o.tags);
+    strv_free(&o.build_args);
+    strv_free(&o.labels);
+    strv_free(&b.global_args);
+    strv_free(&b.used_args);
+    return code;
+}
