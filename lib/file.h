@@ -29,6 +29,13 @@ int file_read_line(const char *path, char *buf, size_t size);
 /* write(2) until all of buf is written (retrying on EINTR); 0 or -errno. */
 int fd_write_all(int fd, const void *buf, size_t len);
 
+/* One message on a Unix socket, with a file descriptor attached when fd >= 0
+ * (SCM_RIGHTS: the receiver gets its own descriptor for the same open file).
+ * fd_send returns 0 or -errno; fd_recv the size read (0 at end of file, -1
+ * with errno) and the descriptor received, or -1, in *fd (close-on-exec). */
+int fd_send(int sock, const void *buf, size_t len, int fd);
+ssize_t fd_recv(int sock, void *buf, size_t len, int *fd);
+
 /* mkdir -p: create path and its missing parents. */
 int mkdir_p(const char *path, mode_t mode);
 

@@ -298,21 +298,8 @@ struct exec_frame {
 /* Send a frame, with a descriptor when fd >= 0 (SCM_RIGHTS). */
 static int send_frame(int sock, const struct exec_frame *f, int fd)
 {
-    char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-    struct iovec iov = {.iov_base = (void *)f, .iov_len = sizeof(*f)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        msg.msg_control = cbuf;
-        msg.msg_controllen = sizeof(cbuf);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-        return err_set(errno, "send to minidock");
-    return 0;
+    int r = fd_send(sock, f, sizeof(*f), fd);
+    return r < 0 ? err_set(-r, "send to minidock") : 0;
 }
 
 static void __attribute__((noreturn)) fail_and_exit(int sock, int exit_code)
@@ -326,18 +313,7 @@ static void __attribute__((noreturn)) fail_and_exit(int sock, int exit_code)
 /* CLI side: one frame and its descriptor (-1 if none); 0 at end of file. */
 static ssize_t recv_frame(int sock, struct exec_frame *f, int *fd)
 {
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {.iov_base = f, .iov_len = sizeof(*f)};
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-    ssize_t n;
-    do
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    *fd = -1;
-    struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
-    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-        memcpy(fd, CMSG_DATA(c), sizeof(int));
+    ssize_t n = fd_recv(sock, f, sizeof(*f), fd);
     if (n > 0 && n != (ssize_t)sizeof(*f)) {
         if (*fd >= 0)
             close(*fd);

@@ -810,22 +810,10 @@ static int image_inspect_cmd(const struct md_global *g, int argc, char **argv)
             code = image_fail("image inspect", r);
             continue;
         }
-        if (format) {
-            char *text = NULL;
-            if (tmpl_render(format, doc, &text) < 0)
-                code = md_fail("image inspect");
-            else
-                printf("%s\n", text);
-            free(text);
-            json_decref(doc);
-        } else {
-            json_array_append_new(all, doc);
-        }
+        if (inspect_emit(all, doc, format) < 0)
+            code = md_fail("image inspect");
     }
-    if (!format) {
-        json_dumpf(all, stdout, JSON_INDENT(4));
-        printf("\n");
-    }
+    inspect_finish(all, format);
     json_decref(all);
     image_store_close(st);
     return code;

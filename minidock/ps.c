@@ -619,26 +619,14 @@ static int inspect_cmd(const struct md_global *g, int argc, char **argv, const c
     json_t *all = json_array();
     for (int i = optind; i < argc; i++) {
         json_t *doc;
-        char *text = NULL;
         if (inspect_one(&src, type, argv[i], sizes, &doc) < 0) {
             strv_push(&errors, err_msg());
-        } else if (!format) {
-            json_array_append_new(all, doc);
-        } else if (tmpl_render(format, doc, &text) < 0) {
-            json_decref(doc);
+        } else if (inspect_emit(all, doc, format) < 0) {
             code = md_fail("inspect");
             break; /* the same template fails on every document */
-        } else {
-            printf("%s\n", text);
-            free(text);
-            json_decref(doc);
         }
     }
-    if (!format) {
-        json_dumpf(all, stdout, JSON_INDENT(4));
-        printf("\n");
-    }
-    fflush(stdout);
+    inspect_finish(all, format);
     for (size_t i = 0; i < errors.len; i++) {
         err_setx(ENOENT, "%s", errors.v[i]);
         code = md_fail(NULL);

@@ -145,3 +145,25 @@ void table_free(struct table *t)
     strv_free(&t->lines);
     free(t);
 }
+
+int inspect_emit(json_t *all, json_t *doc, const char *format)
+{
+    if (!format)
+        return json_array_append_new(all, doc) < 0 ? -ENOMEM : 0;
+    char *text = NULL;
+    int r = tmpl_render(format, doc, &text);
+    if (r == 0)
+        printf("%s\n", text);
+    free(text);
+    json_decref(doc);
+    return r;
+}
+
+void inspect_finish(json_t *all, const char *format)
+{
+    if (!format) {
+        json_dumpf(all, stdout, JSON_INDENT(4));
+        printf("\n");
+    }
+    fflush(stdout);
+}

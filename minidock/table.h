@@ -30,4 +30,11 @@ void table_free(struct table *t);
  * Widths count characters, not bytes; the last cell of a line is not padded. */
 void table_print_columns(const strv_t *lines, size_t min_width, FILE *out);
 
+/* inspect's output, one document at a time: with a format, the rendered
+ * template on its own line now; without, the document joins all, printed at
+ * the end by inspect_finish() as one JSON array (Docker's 4-space indent).
+ * doc is consumed.  Returns 0, or a negative errno when the template fails. */
+int inspect_emit(json_t *all, json_t *doc, const char *format);
+void inspect_finish(json_t *all, const char *format);
+
 #endif

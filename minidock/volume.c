@@ -270,22 +270,10 @@ static int volume_inspect_cmd(const struct md_global *g, int argc, char **argv)
             code = md_fail(NULL);
             continue;
         }
-        if (format) {
-            char *text = NULL;
-            if (tmpl_render(format, doc, &text) < 0)
-                code = md_fail("volume inspect");
-            else
-                printf("%s\n", text);
-            free(text);
-            json_decref(doc);
-        } else {
-            json_array_append_new(all, doc);
-        }
+        if (inspect_emit(all, doc, format) < 0)
+            code = md_fail("volume inspect");
     }
-    if (!format) {
-        json_dumpf(all, stdout, JSON_INDENT(4));
-        printf("\n");
-    }
+    inspect_finish(all, format);
     json_decref(all);
     return code;
 }

@@ -66,41 +66,22 @@ static void __attribute__((noreturn)) child_fail(int sock, int exit_code, int er
     _exit(exit_code);
 }
 
-/* Child side: pass a file descriptor (the pty master) with SCM_RIGHTS. */
+/* Child side: pass a file descriptor (the pty master) to the parent.  A
+ * descriptor is only a number in our own table: the kernel copies the open
+ * file itself into the receiver's table when it rides along a Unix socket
+ * message as SCM_RIGHTS (fd_send in lib/file.c). */
 static int send_fd(int sock, int fd)
 {
     struct frame f = {.type = FRAME_CONSOLE};
-    char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-    struct iovec iov = {.iov_base = &f, .iov_len = sizeof(f)};
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-        return err_set(errno, "send the console to the parent");
-    return 0;
+    int r = fd_send(sock, &f, sizeof(f), fd);
+    return r < 0 ? err_set(-r, "send the console to the parent") : 0;
 }
 
 /* Parent side: read one frame; returns its size (0 at end of file) and the
  * passed descriptor, if any, in *fd. */
 static ssize_t recv_frame(int sock, struct frame *f, int *fd)
 {
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {.iov_base = f, .iov_len = sizeof(*f)};
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-    ssize_t n;
-    do
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    *fd = -1;
-    struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
-    if (c && c->cmsg_type == SCM_RIGHTS)
-        memcpy(fd, CMSG_DATA(c), sizeof(int));
-    return n;
+    return fd_recv(sock, f, sizeof(*f), fd);
 }
 
 /* ---------------------------------------------------------------------------
