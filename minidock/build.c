@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "container.h"
 #include "copy.h"
 #include "dockerfile.h"
@@ -42,49 +43,11 @@
 #include "log.h"
 #include "overlay.h"
 
-#define NOP "/bin/sh -c #(nop) "
-
-struct build_opts {
-    strv_t tags;
-    const char *file;
-    bool no_cache, quiet;
-    strv_t build_args; /* K=V from --build-arg */
-    strv_t labels;
-    const char *target;
-    const char *network;
-    const char *context;
-};
-
-/* One stage of a (multi-stage) Dockerfile: the image built so far. */
-struct stage {
-    char name[128];
-    json_t *config;            /* the whole image config: config, history, rootfs... */
-    struct layer_info *layers; /* bottom first */
-    size_t nlayers;
-    char id[LAYER_DIGEST_LEN]; /* the image of the last step; "" for scratch */
-    strv_t args;               /* ARG values in scope: K=V */
-    bool cmd_set;              /* a CMD in this stage (ENTRYPOINT then keeps it) */
-};
-
-struct builder {
-    const struct md_global *g;
-    struct build_opts *o;
-    struct image_store *st;
-    struct store cs;
-    struct dockerfile df;
-    char context[PATH_MAX];
-    strv_t global_args; /* ARGs before the first FROM */
-    strv_t used_args;   /* --build-arg values consumed by an ARG */
-    struct stage *stages;
-    size_t nstages;
-    int step, steps;
-};
-
 /* ---------------------------------------------------------------------------
  * Small helpers.
  * ------------------------------------------------------------------------- */
 
-static json_t *settings_of(struct stage *s)
+json_t *bld_settings(struct stage *s)
 {
     json_t *c = json_object_get(s->config, "config");
     if (!json_is_object(c))
@@ -115,12 +78,12 @@ static int expansion_env(struct stage *s, strv_t *env)
     int r = 0;
     for (i = 0; r == 0 && i < s->args.len; i++)
         r = strv_env_set(env, s->args.v[i]);
-    json_array_foreach(json_object_get(settings_of(s), "Env"), i, v) if (r == 0) r =
+    json_array_foreach(json_object_get(bld_settings(s), "Env"), i, v) if (r == 0) r =
         strv_env_set(env, json_string_value(v));
     return r;
 }
 
-static int expand(struct builder *b, struct stage *s, const char *word, char **out)
+int bld_expand(struct builder *b, struct stage *s, const char *word, char **out)
 {
     strv_t env = {0};
     int r = expansion_env(s, &env);
@@ -141,7 +104,7 @@ static json_t *strv_json(const strv_t *v)
 /* SHELL (default /bin/sh -c) + the command, for shell-form instructions. */
 static int shell_form(struct stage *s, const char *command, strv_t *argv)
 {
-    json_t *shell = json_object_get(settings_of(s), "Shell"), *v;
+    json_t *shell = json_object_get(bld_settings(s), "Shell"), *v;
     size_t i;
     int r = 0;
     if (json_array_size(shell)) {
@@ -196,7 +159,7 @@ static int command_of(struct stage *s, const struct df_instruction *ins, strv_t 
  * Steps: the cache, committing a step.
  * ------------------------------------------------------------------------- */
 
-static void cache_key(const char *parent, const char *text, const char *inputs, char out[65])
+void bld_cache_key(const char *parent, const char *text, const char *inputs, char out[65])
 {
     char digest[LAYER_DIGEST_LEN];
     char *all = str_printf("%s\n%s\n%s", parent, text, inputs ? inputs : "");
@@ -239,7 +202,7 @@ static int stage_load(struct builder *b, struct stage *s, const char *id)
 }
 
 /* A step found in the cache: its image becomes the stage's state. */
-static bool cache_hit(struct builder *b, struct stage *s, const char *key)
+bool bld_cache_hit(struct builder *b, struct stage *s, const char *key)
 {
     char path[PATH_MAX], *id = NULL;
     if (b->o->no_cache)
@@ -256,8 +219,8 @@ static bool cache_hit(struct builder *b, struct stage *s, const char *key)
 
 /* Store the stage as an image: one more history entry, and the new layer
  * (layer NULL: a metadata-only step). */
-static int commit_step(struct builder *b, struct stage *s, const char *created_by,
-                       const struct layer_info *layer, const char *key)
+int bld_commit_step(struct builder *b, struct stage *s, const char *created_by,
+                    const struct layer_info *layer, const char *key)
 {
     char created[64], path[PATH_MAX];
     now_stamp(created, sizeof(created));
@@ -298,7 +261,7 @@ static int set_key_values(struct builder *b, struct stage *s, const struct df_in
     int r = expansion_env(s, &env);
     if (r == 0)
         r = df_key_values(ins, &env, b->df.escape, &pairs);
-    json_t *cfg = settings_of(s);
+    json_t *cfg = bld_settings(s);
     for (size_t i = 0; r == 0 && i < pairs.len; i++) {
         if (strcmp(field, "Env") == 0) {
             strv_t cur = {0};
@@ -365,7 +328,7 @@ static int do_arg(struct builder *b, struct stage *s, const struct df_instructio
 /* Instructions that change the config only. */
 static int do_metadata(struct builder *b, struct stage *s, const struct df_instruction *ins)
 {
-    json_t *cfg = settings_of(s);
+    json_t *cfg = bld_settings(s);
     const char *cmd = ins->cmd;
     char *word = NULL;
     int r = 0;
@@ -440,7 +403,7 @@ static int do_metadata(struct builder *b, struct stage *s, const struct df_instr
         return 0;
     }
     /* one-word instructions, expanded */
-    r = expand(b, s, ins->args.len ? ins->args.v[0] : "", &word);
+    r = bld_expand(b, s, ins->args.len ? ins->args.v[0] : "", &word);
     if (r < 0)
         return r;
     if (strcmp(cmd, "WORKDIR") == 0) {
@@ -465,7 +428,7 @@ static int do_metadata(struct builder *b, struct stage *s, const struct df_instr
             json_object_set_new(cfg, field, map = json_object());
         for (size_t i = 0; i < ins->args.len && r == 0; i++) {
             char *w = NULL;
-            r = expand(b, s, ins->args.v[i], &w);
+            r = bld_expand(b, s, ins->args.v[i], &w);
             /* VOLUME /a /b, or VOLUME ["/a"]; EXPOSE 80 80/udp */
             for (char *save = NULL, *t = w ? strtok_r(w, " \t", &save) : NULL; t && r == 0;
                  t = strtok_r(NULL, " \t", &save)) {
@@ -509,7 +472,7 @@ static int do_run(struct builder *b, struct stage *s, const struct df_instructio
     /* ARGs reach RUN as environment variables (not kept in the image) */
     for (size_t i = 0; r == 0 && i < s->args.len; i++)
         r = strv_push(&o.env, s->args.v[i]);
-    json_t *cfg = settings_of(s);
+    json_t *cfg = bld_settings(s);
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(cfg, "Env"), i, v) if (r == 0) r =
@@ -579,455 +542,6 @@ static int do_run(struct builder *b, struct stage *s, const struct df_instructio
         err_setx(-r, "%s", message);
     run_opts_free(&o);
     strv_free(&argv);
-    return r;
-}
-
-/* ---------------------------------------------------------------------------
- * COPY and ADD: into an overlay of the current image, in our own mount
- * namespace (a child process), so nothing shows on the host.
- * ------------------------------------------------------------------------- */
-
-struct copy_job {
-    const char *context; /* directory the sources resolve in */
-    strv_t sources;      /* expanded, relative to the context */
-    char *dest;          /* absolute in the image */
-    bool add;            /* ADD: local archives are extracted */
-    bool has_chown;
-    char chown[128];
-};
-
-/* Add the hash of a file tree (names, modes, contents) to a digest. */
-static EVP_MD_CTX *hash_ctx;
-static const char *hash_base;
-static int hash_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)ftw;
-    char head[PATH_MAX + 64];
-    int n = snprintf(head, sizeof(head), "%s %o %lld\n", path + strlen(hash_base),
-                     (unsigned)st->st_mode, (long long)(S_ISREG(st->st_mode) ? st->st_size : 0));
-    EVP_DigestUpdate(hash_ctx, head, (size_t)n);
-    if (type == FTW_F && S_ISREG(st->st_mode)) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        char buf[65536];
-        ssize_t k;
-        while (fd >= 0 && (k = read(fd, buf, sizeof(buf))) > 0)
-            EVP_DigestUpdate(hash_ctx, buf, (size_t)k);
-        if (fd >= 0)
-            close(fd);
-    } else if (type == FTW_SL) {
-        char target[PATH_MAX];
-        ssize_t k = readlink(path, target, sizeof(target));
-        if (k > 0)
-            EVP_DigestUpdate(hash_ctx, target, (size_t)k);
-    }
-    return 0;
-}
-
-static int hash_sources(const struct copy_job *j, char out[LAYER_DIGEST_LEN])
-{
-    unsigned char sha[32];
-    unsigned len;
-    hash_ctx = EVP_MD_CTX_new();
-    if (!hash_ctx || !EVP_DigestInit_ex(hash_ctx, EVP_sha256(), NULL))
-        return err_set(ENOMEM, "sha256");
-    hash_base = j->context;
-    for (size_t i = 0; i < j->sources.len; i++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", j->context, j->sources.v[i]);
-        EVP_DigestUpdate(hash_ctx, j->sources.v[i], strlen(j->sources.v[i]) + 1);
-        nftw(path, hash_entry, 32, FTW_PHYS);
-    }
-    EVP_DigestFinal_ex(hash_ctx, sha, &len);
-    EVP_MD_CTX_free(hash_ctx);
-    layer_digest_format(sha, out);
-    return 0;
-}
-
-/* "a/../../x" climbs out of the context: Docker refuses it. */
-static bool leaves_context(const char *path)
-{
-    int depth = 0;
-    char *copy = strdup(path), *save = NULL;
-    bool out = false;
-    for (char *p = copy ? strtok_r(copy, "/", &save) : NULL; p && !out;
-         p = strtok_r(NULL, "/", &save)) {
-        if (strcmp(p, "..") == 0)
-            out = --depth < 0;
-        else if (strcmp(p, ".") != 0)
-            depth++;
-    }
-    free(copy);
-    return out;
-}
-
-/* Sources of COPY/ADD, with wildcards expanded inside the context. */
-static int collect_sources(struct builder *b, struct stage *s, const struct df_instruction *ins,
-                           struct copy_job *j)
-{
-    size_t n = ins->args.len;
-    if (n < 2)
-        return err_setx(EINVAL, "%s requires at least two arguments", ins->cmd);
-    int r = expand(b, s, ins->args.v[n - 1], &j->dest);
-    for (size_t i = 0; r == 0 && i + 1 < n; i++) {
-        char *src = NULL;
-        r = expand(b, s, ins->args.v[i], &src);
-        if (r < 0)
-            break;
-        if (j->add && (str_has_prefix(src, "http://") || str_has_prefix(src, "https://"))) {
-            r = err_setx(ENOTSUP, "ADD %s: downloading URLs is not supported yet", src);
-        } else if (src[0] == '/' ? leaves_context(src + 1) : leaves_context(src)) {
-            r = err_setx(EPERM, "forbidden path outside the build context: %s", src);
-        } else if (strpbrk(src, "*?[")) {
-            char pattern[PATH_MAX];
-            glob_t gl;
-            snprintf(pattern, sizeof(pattern), "%s/%s", j->context, src);
-            if (glob(pattern, 0, NULL, &gl) != 0)
-                r = err_setx(ENOENT, "no source files were specified: %s", src);
-            for (size_t k = 0; r == 0 && k < gl.gl_pathc; k++)
-                r = strv_push(&j->sources, gl.gl_pathv[k] + strlen(j->context) + 1);
-            if (r == 0 || gl.gl_pathc)
-                globfree(&gl);
-        } else {
-            char path[PATH_MAX];
-            struct stat st;
-            snprintf(path, sizeof(path), "%s/%s", j->context, src);
-            if (lstat(path, &st) < 0)
-                r = err_setx(ENOENT,
-                             "%s %s: file not found in build context or excluded by "
-                             ".dockerignore",
-                             ins->cmd, src);
-            else
-                r = strv_push(&j->sources, src[0] == '/' ? src + 1 : src);
-        }
-        free(src);
-    }
-    if (r == 0 && j->dest[0] != '/') {
-        const char *wd = json_string_value(json_object_get(settings_of(s), "WorkingDir"));
-        char *abs = str_printf("%s/%s", wd && *wd ? wd : "", j->dest);
-        free(j->dest);
-        j->dest = abs;
-    }
-    return r;
-}
-
-static bool is_archive(const char *path)
-{
-    unsigned char head[512];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n < 6)
-        return false;
-    return (head[0] == 0x1f && head[1] == 0x8b) ||                    /* gzip */
-           (head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') ||    /* bzip2 */
-           (head[0] == 0xfd && memcmp(head + 1, "7zXZ", 4) == 0) ||   /* xz */
-           (head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f) || /* zstd */
-           (n >= 262 && memcmp(head + 257, "ustar", 5) == 0);         /* tar */
-}
-
-/* In the child: copy every source to dest inside root. */
-static int copy_sources(const struct copy_job *j, int rootfd, const char *root_path)
-{
-    struct cp_opts co = {.chown = true};
-    int ctxfd = open(j->context, O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
-    if (ctxfd < 0)
-        return err_set(errno, "open the context %s", j->context);
-    if (j->has_chown) {
-        char etc[PATH_MAX + 8], home[64];
-        snprintf(etc, sizeof(etc), "%s/etc", root_path);
-        r = sec_resolve_user(etc, j->chown, &co.uid, &co.gid, home, sizeof(home));
-    }
-    bool to_dir = str_has_suffix(j->dest, "/") || j->sources.len > 1;
-    for (size_t i = 0; r == 0 && i < j->sources.len; i++) {
-        char src[PATH_MAX];
-        struct stat st;
-        snprintf(src, sizeof(src), "%s/%s", j->context, j->sources.v[i]);
-        if (lstat(src, &st) < 0) {
-            r = err_set(errno, "%s", j->sources.v[i]);
-            break;
-        }
-        int fd = -1;
-        if (S_ISDIR(st.st_mode) || to_dir || (j->add && is_archive(src))) {
-            /* a directory's contents, or files into a directory */
-            r = ctr_open_in_root(rootfd, j->dest, false, &fd);
-            if (r == 0 && j->add && S_ISREG(st.st_mode) && is_archive(src)) {
-                char at[PATH_MAX], proc[64];
-                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-                ssize_t n = readlink(proc, at, sizeof(at) - 1);
-                at[n > 0 ? n : 0] = '\0';
-                r = layer_apply(src, at, LAYER_FLATTEN, NULL);
-            } else if (r == 0) {
-                char spath[PATH_MAX + 4], dpath[PATH_MAX + 4];
-                snprintf(spath, sizeof(spath), "/%s%s", j->sources.v[i],
-                         S_ISDIR(st.st_mode) ? "/." : "");
-                snprintf(dpath, sizeof(dpath), "%s/", j->dest);
-                r = md_copy_path(ctxfd, spath, rootfd, dpath, "the image", &co);
-            }
-        } else {
-            /* one file to a path: its parent directories are created */
-            char parent[PATH_MAX], dpath[PATH_MAX + 4];
-            snprintf(parent, sizeof(parent), "%s", j->dest);
-            char *slash = strrchr(parent, '/');
-            if (slash)
-                *slash = '\0';
-            r = ctr_open_in_root(rootfd, parent[0] ? parent : "/", false, &fd);
-            snprintf(dpath, sizeof(dpath), "%s", j->dest);
-            char spath[PATH_MAX + 2];
-            snprintf(spath, sizeof(spath), "/%s", j->sources.v[i]);
-            if (r == 0)
-                r = md_copy_path(ctxfd, spath, rootfd, dpath, "the image", &co);
-        }
-        if (fd >= 0)
-            close(fd);
-    }
-    close(ctxfd);
-    return r;
-}
-
-/* Run the copy in a child with its own mount namespace: an overlay of the
- * image's layers with a fresh upper (the new layer), or a plain directory
- * for scratch. */
-static int copy_in_overlay(struct builder *b, struct stage *s, const struct copy_job *j,
-                           const char *tmp, struct layer_info *layer)
-{
-    char upper[PATH_MAX + 8], work[PATH_MAX + 8], merged[PATH_MAX + 8];
-    strv_t dirs = {0};
-    struct image img = {0};
-    int r = 0, pipefd[2];
-    snprintf(upper, sizeof(upper), "%s/upper", tmp);
-    snprintf(work, sizeof(work), "%s/work", tmp);
-    snprintf(merged, sizeof(merged), "%s/merged", tmp);
-    if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0)
-        return err_set(errno, "mkdir in %s", tmp);
-    if (s->id[0] && (r = image_lookup(b->st, s->id, &img)) == 0)
-        r = image_layer_dirs(b->st, &img, &dirs);
-    image_free(&img);
-    if (r == 0 && pipe2(pipefd, O_CLOEXEC) < 0)
-        r = err_set(errno, "pipe");
-    if (r < 0) {
-        strv_free(&dirs);
-        return r;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(pipefd[0]);
-        const char *root = upper;
-        r = unshare(CLONE_NEWNS) < 0 ? err_set(errno, "unshare") : 0;
-        if (r == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-            r = err_set(errno, "make / private");
-        if (r == 0 && dirs.len) {
-            const char **lowers = calloc(dirs.len, sizeof(*lowers));
-            for (size_t i = 0; lowers && i < dirs.len; i++)
-                lowers[i] = dirs.v[dirs.len - 1 - i];
-            r = lowers ? ovl_mount(lowers, dirs.len, upper, work, merged) : -ENOMEM;
-            root = merged;
-        }
-        int rootfd = r == 0 ? open(root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-        if (r == 0 && rootfd < 0)
-            r = err_set(errno, "open %s", root);
-        if (r == 0)
-            r = copy_sources(j, rootfd, root);
-        if (r < 0) {
-            const char *msg = err_msg();
-            fd_write_all(pipefd[1], msg, strlen(msg));
-        }
-        _exit(r < 0 ? 1 : 0);
-    }
-    close(pipefd[1]);
-    char msg[4096];
-    ssize_t n = pid > 0 ? read(pipefd[0], msg, sizeof(msg) - 1) : -1;
-    close(pipefd[0]);
-    int status = 0;
-    if (pid < 0)
-        r = err_set(errno, "fork");
-    else if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        msg[n > 0 ? n : 0] = '\0';
-        r = err_setx(EIO, "%s", n > 0 ? msg : "the copy failed");
-    }
-    strv_free(&dirs);
-    if (r == 0)
-        r = md_store_upper_layer(b->g, b->st, upper, layer);
-    return r;
-}
-
-static int do_copy(struct builder *b, struct stage *s, const struct df_instruction *ins,
-                   const char *text, bool *cached)
-{
-    struct copy_job j = {.context = b->context, .add = strcmp(ins->cmd, "ADD") == 0};
-    char from_root[PATH_MAX] = "", tmp[PATH_MAX], inputs[LAYER_DIGEST_LEN * 2] = "";
-    int r = 0;
-    for (size_t i = 0; i < ins->flags.len && r == 0; i++) {
-        const char *f = ins->flags.v[i];
-        if (str_has_prefix(f, "--chown=")) {
-            j.has_chown = true;
-            snprintf(j.chown, sizeof(j.chown), "%s", f + 8);
-        } else if (str_has_prefix(f, "--from=")) {
-            snprintf(from_root, sizeof(from_root), "%s", f + 7);
-        } else if (!str_has_prefix(f, "--chmod=")) {
-            r = err_setx(EINVAL, "%d:%d: unknown flag %s for %s", ins->line, ins->column, f,
-                         ins->cmd);
-        }
-    }
-    snprintf(tmp, sizeof(tmp), "%s/build-cache/tmp-%d", b->g->root, (int)getpid());
-    remove_tree(tmp);
-    if (r == 0)
-        r = mkdir_p(tmp, 0700);
-    /* --from: the files of an earlier stage (or an image), unpacked flat */
-    char from_dir[PATH_MAX + 8];
-    if (r == 0 && from_root[0]) {
-        const char *id = NULL;
-        for (size_t i = 0; i < b->nstages; i++)
-            if (strcmp(b->stages[i].name, from_root) == 0)
-                id = b->stages[i].id;
-        struct image img = {0};
-        snprintf(from_dir, sizeof(from_dir), "%s/from", tmp);
-        r = image_lookup(b->st, id ? id : from_root, &img);
-        if (r == 0)
-            r = image_unpack(b->st, &img, from_dir);
-        if (r == 0)
-            snprintf(inputs, sizeof(inputs), "from %s", img.id);
-        image_free(&img);
-        j.context = from_dir;
-    }
-    if (r == 0)
-        r = collect_sources(b, s, ins, &j);
-    char digest[LAYER_DIGEST_LEN], key[65];
-    if (r == 0 && (r = hash_sources(&j, digest)) == 0) {
-        size_t used = strlen(inputs);
-        snprintf(inputs + used, sizeof(inputs) - used, " %s", digest);
-    }
-    if (r == 0) {
-        cache_key(s->id, text, inputs, key);
-        *cached = cache_hit(b, s, key);
-    }
-    if (r == 0 && !*cached) {
-        struct layer_info layer;
-        r = copy_in_overlay(b, s, &j, tmp, &layer);
-        char *by = r == 0 ? str_printf(NOP "%s %s in %s ", ins->cmd, digest, j.dest) : NULL;
-        if (r == 0)
-            r = commit_step(b, s, by ? by : ins->cmd, &layer, key);
-        free(by);
-    }
-    remove_tree(tmp);
-    strv_free(&j.sources);
-    free(j.dest);
-    return r;
-}
-
-/* ---------------------------------------------------------------------------
- * .dockerignore: the context the build sees is the directory minus what
- * the file excludes (Docker sends only that to its daemon).
- * ------------------------------------------------------------------------- */
-
-static strv_t ignore_patterns;
-static const char *ignore_from, *ignore_to;
-
-static bool pattern_matches(const char *pattern, const char *path)
-{
-    int flags = strstr(pattern, "**") ? 0 : FNM_PATHNAME;
-    if (fnmatch(pattern, path, flags) == 0)
-        return true;
-    /* a pattern naming a directory excludes what is inside it */
-    char prefix[PATH_MAX];
-    for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/')) {
-        snprintf(prefix, sizeof(prefix), "%.*s", (int)(p - path), path);
-        if (fnmatch(pattern, prefix, flags) == 0)
-            return true;
-    }
-    return false;
-}
-
-static bool ignored(const char *rel)
-{
-    bool out = false;
-    if (strcmp(rel, "Dockerfile") == 0 || strcmp(rel, ".dockerignore") == 0)
-        return false;
-    for (size_t i = 0; i < ignore_patterns.len; i++) {
-        const char *p = ignore_patterns.v[i];
-        bool neg = p[0] == '!';
-        if (pattern_matches(neg ? p + 1 : p, rel))
-            out = !neg;
-    }
-    return out;
-}
-
-static int copy_kept(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)ftw;
-    const char *rel = path + strlen(ignore_from);
-    while (*rel == '/')
-        rel++;
-    if (!*rel)
-        return FTW_CONTINUE;
-    char dst[PATH_MAX * 2];
-    snprintf(dst, sizeof(dst), "%s/%s", ignore_to, rel);
-    bool skip = ignored(rel);
-    if (type == FTW_D) {
-        /* a directory is kept when it or something re-included below it is */
-        if (skip) {
-            bool reinclude = false;
-            for (size_t i = 0; i < ignore_patterns.len; i++)
-                reinclude |= ignore_patterns.v[i][0] == '!' &&
-                             strncmp(ignore_patterns.v[i] + 1, rel, strlen(rel)) == 0;
-            if (!reinclude)
-                return FTW_SKIP_SUBTREE;
-        }
-        return mkdir(dst, st->st_mode & 07777) < 0 && errno != EEXIST ? FTW_STOP : FTW_CONTINUE;
-    }
-    if (skip)
-        return FTW_CONTINUE;
-    if (type == FTW_SL) {
-        char target[PATH_MAX];
-        ssize_t n = readlink(path, target, sizeof(target) - 1);
-        if (n < 0)
-            return FTW_STOP;
-        target[n] = '\0';
-        return symlink(target, dst) < 0 ? FTW_STOP : FTW_CONTINUE;
-    }
-    if (!S_ISREG(st->st_mode))
-        return FTW_CONTINUE;
-    char *data = NULL;
-    size_t len = 0;
-    int r = file_read_all(path, &data, &len);
-    if (r == 0)
-        r = file_write_atomic(dst, data, len, st->st_mode & 07777);
-    free(data);
-    return r < 0 ? FTW_STOP : FTW_CONTINUE;
-}
-
-/* When the context has a .dockerignore, copy what it keeps to tmp. */
-static int apply_dockerignore(struct builder *b, const char *tmp)
-{
-    char path[PATH_MAX + 16], *text = NULL;
-    snprintf(path, sizeof(path), "%s/.dockerignore", b->context);
-    if (file_read_all(path, &text, NULL) < 0)
-        return 0;
-    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        char *p = str_trim(l);
-        if (!*p || *p == '#')
-            continue;
-        bool neg = *p == '!';
-        char *q = neg ? p + 1 : p;
-        while (*q == '/')
-            q++;
-        size_t n = strlen(q);
-        while (n > 1 && q[n - 1] == '/')
-            q[--n] = '\0';
-        char *pat = str_printf("%s%s", neg ? "!" : "", q);
-        if (pat)
-            strv_push(&ignore_patterns, pat);
-        free(pat);
-    }
-    free(text);
-    ignore_from = b->context;
-    ignore_to = tmp;
-    int r = mkdir_p(tmp, 0700);
-    if (r == 0 && nftw(b->context, copy_kept, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0)
-        r = err_set(errno ? errno : EIO, "copy the build context");
-    strv_free(&ignore_patterns);
-    if (r == 0)
-        snprintf(b->context, sizeof(b->context), "%s", tmp);
     return r;
 }
 
@@ -1103,7 +617,7 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
     if (strcmp(cmd, "ARG") == 0) {
         r = do_arg(b, s, ins, &s->args);
     } else if (strcmp(cmd, "COPY") == 0 || strcmp(cmd, "ADD") == 0) {
-        r = do_copy(b, s, ins, ins->original, &cached);
+        r = bld_copy(b, s, ins, ins->original, &cached);
     } else if (strcmp(cmd, "RUN") == 0) {
         /* the ARG values are part of the key: another --build-arg, another run */
         char *args = NULL;
@@ -1113,9 +627,9 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
             fprintf(f, "%s\n", s->args.v[i]);
         if (f)
             fclose(f);
-        cache_key(s->id, ins->original, args, key);
+        bld_cache_key(s->id, ins->original, args, key);
         free(args);
-        cached = cache_hit(b, s, key);
+        cached = bld_cache_hit(b, s, key);
         if (!cached) {
             struct layer_info layer;
             r = do_run(b, s, ins, &layer, &exit_code);
@@ -1129,19 +643,19 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
                     fprintf(bf, i ? " %s" : "%s", argv.v[i]);
                 if (bf)
                     fclose(bf);
-                r = commit_step(b, s, by ? by : "RUN", &layer, key);
+                r = bld_commit_step(b, s, by ? by : "RUN", &layer, key);
                 free(by);
                 strv_free(&argv);
             }
         }
     } else {
-        cache_key(s->id, ins->original, NULL, key);
-        cached = cache_hit(b, s, key);
+        bld_cache_key(s->id, ins->original, NULL, key);
+        cached = bld_cache_hit(b, s, key);
         if (!cached) {
             r = do_metadata(b, s, ins);
             char *by = str_printf(NOP "%s", ins->original);
             if (r == 0)
-                r = commit_step(b, s, by ? by : cmd, NULL, key);
+                r = bld_commit_step(b, s, by ? by : cmd, NULL, key);
             free(by);
         }
     }
@@ -1157,7 +671,7 @@ static int final_labels(struct builder *b, struct stage *s)
 {
     if (!b->o->labels.len)
         return 0;
-    json_t *cfg = settings_of(s);
+    json_t *cfg = bld_settings(s);
     json_t *labels = json_object_get(cfg, "Labels");
     if (!json_is_object(labels))
         json_object_set_new(cfg, "Labels", labels = json_object());
@@ -1338,7 +852,7 @@ int cmd_build(const struct md_global *g, int argc, char **argv)
         snprintf(dockerfile, sizeof(dockerfile), "%s/Dockerfile", b.context);
         o.file = dockerfile;
     }
-    r = apply_dockerignore(&b, filtered);
+    r = bld_dockerignore(&b, filtered);
     if (r == 0)
         r = build(&b, &exit_code);
     remove_tree(filtered);

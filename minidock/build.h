@@ -1,0 +1,73 @@
+/* build.h — the builder's internals shared by build.c (the steps) and
+ * buildcopy.c (COPY and ADD).  Not an API: only minidock build uses it. */
+#ifndef MINIDOCK_BUILD_H
+#define MINIDOCK_BUILD_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+
+#include "dockerfile.h"
+#include "image.h"
+#include "minidock.h"
+#include "store.h"
+#include "str.h"
+
+#define NOP "/bin/sh -c #(nop) "
+
+struct build_opts {
+    strv_t tags;
+    const char *file;
+    bool no_cache, quiet;
+    strv_t build_args; /* K=V from --build-arg */
+    strv_t labels;
+    const char *target;
+    const char *network;
+    const char *context;
+};
+
+/* One stage of a (multi-stage) Dockerfile: the image built so far. */
+struct stage {
+    char name[128];
+    json_t *config;            /* the whole image config: config, history, rootfs... */
+    struct layer_info *layers; /* bottom first */
+    size_t nlayers;
+    char id[LAYER_DIGEST_LEN]; /* the image of the last step; "" for scratch */
+    strv_t args;               /* ARG values in scope: K=V */
+    bool cmd_set;              /* a CMD in this stage (ENTRYPOINT then keeps it) */
+};
+
+struct builder {
+    const struct md_global *g;
+    struct build_opts *o;
+    struct image_store *st;
+    struct store cs;
+    struct dockerfile df;
+    char context[PATH_MAX];
+    strv_t global_args; /* ARGs before the first FROM */
+    strv_t used_args;   /* --build-arg values consumed by an ARG */
+    struct stage *stages;
+    size_t nstages;
+    int step, steps;
+};
+
+/* The image config's "config" object of the stage (created when missing). */
+json_t *bld_settings(struct stage *s);
+/* Expand $VARS in word with the stage's Env and ARGs. */
+int bld_expand(struct builder *b, struct stage *s, const char *word, char **out);
+/* The cache key of a step: parent image, instruction text, inputs. */
+void bld_cache_key(const char *parent, const char *text, const char *inputs, char out[65]);
+/* A cached step: load its image into the stage, print "Using cache". */
+bool bld_cache_hit(struct builder *b, struct stage *s, const char *key);
+/* Store the stage as an image with one more history entry (and layer). */
+int bld_commit_step(struct builder *b, struct stage *s, const char *created_by,
+                    const struct layer_info *layer, const char *key);
+/* COPY and ADD (buildcopy.c). */
+int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *ins, const char *text,
+             bool *cached);
+
+/* When the context has a .dockerignore, copy what it keeps to tmp and make
+ * tmp the context (buildctx.c). */
+int bld_dockerignore(struct builder *b, const char *tmp);
+
+#endif
