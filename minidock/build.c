@@ -350,8 +350,7 @@ static int do_metadata(struct builder *b, struct stage *s, const struct df_instr
     }
     if (strcmp(cmd, "SHELL") == 0) {
         if (!ins->json)
-            return err_setx(EINVAL, "%d:%d: SHELL requires the arguments to be in JSON form",
-                            ins->line, ins->column);
+            return err_setx(EINVAL, "SHELL requires the arguments to be in JSON form");
         json_object_set_new(cfg, "Shell", strv_json(&ins->args));
         return 0;
     }
@@ -588,10 +587,108 @@ static int do_from(struct builder *b, const struct df_instruction *ins, struct s
     } else {
         r = stage_load(b, s, base);
         if (r < 0)
-            r = err_wrap(r, "FROM %s", image);
+            r = err_wrap(r, "%s", image);
     }
     free(image);
     *cur = s;
+    return r;
+}
+
+/* "ARG used before its definition": a variable the instruction refers to is
+ * unset now but an ARG declares it further down, in the same stage (or, for
+ * FROM, in a stage: FROM sees only the ARGs before the first FROM).  Docker
+ * would silently expand it to ""; we say what happened. */
+static bool expands_words(const char *cmd)
+{
+    static const char *const no[] = {"RUN",         "CMD",     "ENTRYPOINT", "SHELL",
+                                     "HEALTHCHECK", "ONBUILD", "MAINTAINER"};
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (strcmp(cmd, no[i]) == 0)
+            return false;
+    return true;
+}
+
+static int check_args_defined(struct builder *b, struct stage *s, const struct df_instruction *ins)
+{
+    if (ins < b->df.v || ins >= b->df.v + b->df.n || !expands_words(ins->cmd))
+        return 0; /* an ONBUILD trigger, or words the shell expands */
+    bool from = strcmp(ins->cmd, "FROM") == 0;
+    strv_t env = {0}, unset = {0};
+    int r = s && !from ? expansion_env(s, &env) : 0;
+    for (size_t i = 0; r == 0 && from && i < b->global_args.len; i++)
+        r = strv_env_set(&env, b->global_args.v[i]);
+    for (size_t i = 0; r == 0 && i < ins->args.len; i++)
+        r = df_unset_refs(ins->args.v[i], &env, b->df.escape, &unset);
+    /* the ARGs to look at: for FROM, those of every stage; else the rest of this stage */
+    size_t first = (size_t)(ins - b->df.v) + 1;
+    for (size_t i = 0; from && i < b->df.n; i++)
+        if (strcmp(b->df.v[i].cmd, "FROM") == 0) {
+            first = i + 1; /* after the first FROM */
+            break;
+        }
+    for (size_t i = first; r == 0 && unset.len && i < b->df.n; i++) {
+        const struct df_instruction *later = &b->df.v[i];
+        if (strcmp(later->cmd, "FROM") == 0 && !from)
+            break; /* the end of this stage */
+        if (strcmp(later->cmd, "ARG") != 0 || later == ins)
+            continue;
+        strv_t names = {0};
+        df_key_values(later, &(strv_t){0}, b->df.escape, &names);
+        for (size_t k = 0; r == 0 && k < names.len; k++) {
+            size_t n = strcspn(names.v[k], "=");
+            for (size_t u = 0; r == 0 && u < unset.len; u++) {
+                if (strlen(unset.v[u]) != n || strncmp(unset.v[u], names.v[k], n) != 0)
+                    continue;
+                if (from)
+                    r = err_setx(EINVAL,
+                                 "FROM uses $%s, but ARG %s (line %d) is declared in a "
+                                 "stage: declare it before the first FROM",
+                                 unset.v[u], unset.v[u], later->line);
+                else
+                    r = err_setx(EINVAL, "$%s is used before its definition (ARG %s on line %d)",
+                                 unset.v[u], unset.v[u], later->line);
+            }
+        }
+        strv_free(&names);
+    }
+    strv_free(&env);
+    strv_free(&unset);
+    return r;
+}
+
+static int run_step(struct builder *b, struct stage **cur, const struct df_instruction *ins);
+
+/* FROM an image with ONBUILD triggers: they run now, in order, as steps of
+ * this build, and the new image does not inherit them (as Docker). */
+static int run_triggers(struct builder *b, struct stage **cur)
+{
+    json_t *settings = bld_settings(*cur), *on = json_object_get(settings, "OnBuild"), *v;
+    size_t n = json_array_size(on), i;
+    if (n == 0)
+        return 0;
+    json_incref(on);
+    json_object_del(settings, "OnBuild");
+    if (!b->o->quiet)
+        printf("# Executing %zu build trigger%s\n", n, n > 1 ? "s" : "");
+    int r = 0;
+    json_array_foreach(on, i, v)
+    {
+        /* a trigger is one instruction: parsed as the line after a FROM */
+        char *text = str_printf("FROM scratch\n%s\n", json_string_value(v));
+        struct dockerfile df = {0};
+        if (r == 0)
+            r = text ? df_parse("ONBUILD trigger", text, &df) : -ENOMEM;
+        if (r == 0 && df.n != 2)
+            r = err_setx(EINVAL, "ONBUILD trigger \"%s\": not one instruction",
+                         json_string_value(v));
+        if (r == 0)
+            r = run_step(b, cur, &df.v[1]);
+        if (r < 0 && r > -1000)
+            r = err_wrap(r, "ONBUILD %s", json_string_value(v));
+        df_free(&df);
+        free(text);
+    }
+    json_decref(on);
     return r;
 }
 
@@ -601,18 +698,18 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
     const char *cmd = ins->cmd;
     char key[65];
     bool cached = false;
-    int r = 0, exit_code = 0;
-
+    int r = check_args_defined(b, s, ins), exit_code = 0;
+    if (r < 0)
+        return r;
     if (strcmp(cmd, "FROM") == 0) {
         r = do_from(b, ins, cur);
         if (r == 0 && !b->o->quiet)
             printf(" ---> %.12s\n", (*cur)->id[0] ? layer_digest_hex((*cur)->id) : "scratch");
-        return r;
+        return r == 0 ? run_triggers(b, cur) : r;
     }
     if (!s) { /* ARG before the first FROM */
-        return strcmp(cmd, "ARG") == 0
-                   ? do_arg(b, NULL, ins, &b->global_args)
-                   : err_setx(EINVAL, "%d:%d: no FROM before %s", ins->line, ins->column, cmd);
+        return strcmp(cmd, "ARG") == 0 ? do_arg(b, NULL, ins, &b->global_args)
+                                       : err_setx(EINVAL, "no FROM before %s", cmd);
     }
     if (strcmp(cmd, "ARG") == 0) {
         r = do_arg(b, s, ins, &s->args);
@@ -697,7 +794,9 @@ static int build(struct builder *b, int *exit_code)
         snprintf(path, sizeof(path), "%s", file);
     if ((r = file_read_all(path, &text, NULL)) < 0)
         return err_wrap(r, "unable to read the Dockerfile");
-    r = df_parse(str_has_suffix(path, "/Dockerfile") ? "Dockerfile" : path, text, &b->df);
+    snprintf(b->df_name, sizeof(b->df_name), "%s",
+             str_has_suffix(path, "/Dockerfile") ? "Dockerfile" : path);
+    r = df_parse(b->df_name, text, &b->df);
     free(text);
     if (r < 0)
         return r;
@@ -715,6 +814,8 @@ static int build(struct builder *b, int *exit_code)
         if (r <= -1000) {
             *exit_code = -(r + 1000);
             r = -EIO;
+        } else if (r < 0) { /* where, in the Dockerfile */
+            r = err_wrap(r, "%s:%d:%d: %s", b->df_name, ins->line, ins->column, ins->cmd);
         }
         fflush(stdout);
     }
@@ -836,7 +937,8 @@ int cmd_build(const struct md_global *g, int argc, char **argv)
         return 125;
     }
     o.context = argv[optind];
-    if (!realpath(o.context, b.context)) {
+    bool from_stdin = strcmp(o.context, "-") == 0;
+    if (!from_stdin && !realpath(o.context, b.context)) {
         err_set(errno, "unable to prepare context: path \"%s\" not found", o.context);
         code = md_fail("build");
         goto out;
@@ -845,17 +947,29 @@ int cmd_build(const struct md_global *g, int argc, char **argv)
         code = md_fail("build");
         goto out;
     }
-    char filtered[PATH_MAX + 32];
+    char filtered[PATH_MAX + 32], spool[PATH_MAX + 32], dockerfile[PATH_MAX + 16];
     snprintf(filtered, sizeof(filtered), "%s/build-cache/context-%d", g->root, (int)getpid());
-    char dockerfile[PATH_MAX + 16];
+    snprintf(spool, sizeof(spool), "%s/build-cache/stdin-%d", g->root, (int)getpid());
+    bld_sweep(g->root);
+    if (from_stdin) {
+        bool dockerfile_only = false;
+        r = bld_context_stdin(&b, spool, &dockerfile_only);
+        if (dockerfile_only || (o.file && o.file[0] != '/')) { /* -f: inside the tar */
+            snprintf(dockerfile, sizeof(dockerfile), "%s/%s", b.context,
+                     o.file && !dockerfile_only ? o.file : "Dockerfile");
+            o.file = dockerfile;
+        }
+    }
     if (!o.file) { /* the Dockerfile is read from the real context */
         snprintf(dockerfile, sizeof(dockerfile), "%s/Dockerfile", b.context);
         o.file = dockerfile;
     }
-    r = bld_dockerignore(&b, filtered);
+    if (r == 0)
+        r = bld_dockerignore(&b, filtered);
     if (r == 0)
         r = build(&b, &exit_code);
     remove_tree(filtered);
+    remove_tree(spool);
     if (r < 0) {
         fprintf(stderr, "minidock: build: %s\n", err_msg());
         code = exit_code ? exit_code : 125;

@@ -43,6 +43,7 @@ struct builder {
     struct image_store *st;
     struct store cs;
     struct dockerfile df;
+    char df_name[PATH_MAX]; /* the Dockerfile's name in messages */
     char context[PATH_MAX];
     strv_t global_args; /* ARGs before the first FROM */
     strv_t used_args;   /* --build-arg values consumed by an ARG */
@@ -69,5 +70,13 @@ int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *in
 /* When the context has a .dockerignore, copy what it keeps to tmp and make
  * tmp the context (buildctx.c). */
 int bld_dockerignore(struct builder *b, const char *tmp);
+/* ADD's test: is the file a tar (plain, gzip, bzip2, xz or zstd)? */
+bool bld_is_archive(const char *path);
+/* `build -`: read stdin into tmp (a new directory's parent); a tar becomes
+ * the context tmp/context, anything else is the Dockerfile of an empty
+ * context (*dockerfile_only).  Sets b->context. */
+int bld_context_stdin(struct builder *b, const char *tmp, bool *dockerfile_only);
+/* Remove the scratch directories of builds that were killed. */
+void bld_sweep(const char *root);
 
 #endif

@@ -155,22 +155,6 @@ static int collect_sources(struct builder *b, struct stage *s, const struct df_i
     return r;
 }
 
-static bool is_archive(const char *path)
-{
-    unsigned char head[512];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n < 6)
-        return false;
-    return (head[0] == 0x1f && head[1] == 0x8b) ||                    /* gzip */
-           (head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') ||    /* bzip2 */
-           (head[0] == 0xfd && memcmp(head + 1, "7zXZ", 4) == 0) ||   /* xz */
-           (head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f) || /* zstd */
-           (n >= 262 && memcmp(head + 257, "ustar", 5) == 0);         /* tar */
-}
-
 /* In the child: copy every source to dest inside root. */
 static int copy_sources(const struct copy_job *j, int rootfd, const char *root_path)
 {
@@ -193,10 +177,10 @@ static int copy_sources(const struct copy_job *j, int rootfd, const char *root_p
             break;
         }
         int fd = -1;
-        if (S_ISDIR(st.st_mode) || to_dir || (j->add && is_archive(src))) {
+        if (S_ISDIR(st.st_mode) || to_dir || (j->add && bld_is_archive(src))) {
             /* a directory's contents, or files into a directory */
             r = ctr_open_in_root(rootfd, j->dest, false, &fd);
-            if (r == 0 && j->add && S_ISREG(st.st_mode) && is_archive(src)) {
+            if (r == 0 && j->add && S_ISREG(st.st_mode) && bld_is_archive(src)) {
                 char at[PATH_MAX], proc[64];
                 snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
                 ssize_t n = readlink(proc, at, sizeof(at) - 1);

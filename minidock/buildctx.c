@@ -1,7 +1,10 @@
 /* buildctx.c — the build context of `minidock build`: the directory given
  * (or a tar on stdin), minus what .dockerignore excludes.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include "build.h"
 #include "err.h"
 #include "file.h"
+#include "layer.h"
 
 /* ---------------------------------------------------------------------------
  * .dockerignore: the context the build sees is the directory minus what
@@ -128,4 +132,97 @@ int bld_dockerignore(struct builder *b, const char *tmp)
     if (r == 0)
         snprintf(b->context, sizeof(b->context), "%s", tmp);
     return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * `minidock build -`: the context comes on stdin, as a tar (plain or
+ * compressed), or stdin is the Dockerfile itself and the context is empty
+ * (Docker tells them apart the same way: by the archive's magic bytes).
+ * ------------------------------------------------------------------------- */
+
+bool bld_is_archive(const char *path)
+{
+    unsigned char head[512];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n < 6)
+        return false;
+    return (head[0] == 0x1f && head[1] == 0x8b) ||                    /* gzip */
+           (head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') ||    /* bzip2 */
+           (head[0] == 0xfd && memcmp(head + 1, "7zXZ", 4) == 0) ||   /* xz */
+           (head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f) || /* zstd */
+           (n >= 262 && memcmp(head + 257, "ustar", 5) == 0);         /* tar */
+}
+
+int bld_context_stdin(struct builder *b, const char *tmp, bool *dockerfile_only)
+{
+    char spool[PATH_MAX + 16], dir[PATH_MAX + 16];
+    snprintf(spool, sizeof(spool), "%s/stdin", tmp);
+    snprintf(dir, sizeof(dir), "%s/context", tmp);
+    int r = mkdir_p(dir, 0700);
+    int fd = r == 0 ? open(spool, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+    if (r == 0 && fd < 0)
+        r = err_set(errno, "create %s", spool);
+    int64_t max = 0, total = 0;
+    if (r == 0)
+        r = layer_max_size(&max);
+    char buf[65536];
+    ssize_t n = 0;
+    while (r == 0 && (n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            r = err_set(errno, "read the build context from stdin");
+        else if ((total += n) > max)
+            r = err_setx(EFBIG, "the build context on stdin is bigger than %lld bytes (%s)",
+                         (long long)max, LAYER_MAX_SIZE_ENV);
+        else
+            r = fd_write_all(fd, buf, (size_t)n);
+    }
+    if (fd >= 0)
+        close(fd);
+    if (r < 0)
+        return r;
+    *dockerfile_only = !bld_is_archive(spool);
+    if (*dockerfile_only) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof(path), "%s/Dockerfile", dir);
+        if (rename(spool, path) < 0)
+            return err_set(errno, "rename %s", spool);
+    } else {
+        r = layer_apply(spool, dir, LAYER_FLATTEN, NULL);
+        unlink(spool);
+        if (r < 0)
+            return err_wrap(r, "the build context on stdin");
+    }
+    snprintf(b->context, sizeof(b->context), "%s", dir);
+    return 0;
+}
+
+/* A build killed on the way leaves its scratch directories (tmp-PID,
+ * context-PID, stdin-PID) in ROOT/build-cache: the next build removes those
+ * whose process is gone.  Nothing is mounted there (the copies run in mount
+ * namespaces of their own). */
+void bld_sweep(const char *root)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/build-cache", root);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        const char *dash = strrchr(e->d_name, '-');
+        if (!dash || !(str_has_prefix(e->d_name, "tmp-") || str_has_prefix(e->d_name, "context-") ||
+                       str_has_prefix(e->d_name, "stdin-")))
+            continue;
+        char *end;
+        long pid = strtol(dash + 1, &end, 10);
+        if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        remove_tree(path);
+    }
+    if (d)
+        closedir(d);
 }

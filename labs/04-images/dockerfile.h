@@ -80,6 +80,11 @@ void df_free(struct dockerfile *df);
  * without "=" counts as unset (an ARG without a value). */
 int df_expand(const char *word, const strv_t *env, char escape, char **out);
 
+/* The names of the variables word refers to that env does not set, pushed
+ * to unset (duplicates possible).  The builder uses it to tell "ARG used
+ * before its definition" from a variable that is simply empty. */
+int df_unset_refs(const char *word, const strv_t *env, char escape, strv_t *unset);
+
 /* Split ENV / LABEL / ARG arguments into "K=V" pairs: both "K V" (one pair,
  * the rest of the line is the value) and "K=V K2="v 2"" forms, quotes and
  * escapes removed, each value expanded with env first.  ARG without a

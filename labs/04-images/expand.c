@@ -34,6 +34,7 @@ struct lexer {
     const char *word; /* the whole word, for messages */
     char escape;
     const strv_t *env;
+    strv_t *unset; /* when not NULL: the names looked up and not set (df_unset_refs) */
 };
 
 static int lex_until(struct lexer *lx, char stop, FILE *out);
@@ -51,6 +52,8 @@ static const char *lookup(const struct lexer *lx, const char *name, size_t n)
         if (strncmp(kv, name, n) == 0 && kv[n] == '=')
             return kv + n + 1;
     }
+    if (lx->unset && n > 0)
+        strv_push_owned(lx->unset, strndup(name, n));
     return NULL;
 }
 
@@ -197,9 +200,10 @@ static int lex_until(struct lexer *lx, char stop, FILE *out)
     return ret;
 }
 
-int df_expand(const char *word, const strv_t *env, char escape, char **out)
+static int expand_word(const char *word, const strv_t *env, char escape, char **out, strv_t *unset)
 {
-    struct lexer lx = {.p = word, .word = word, .escape = escape ? escape : '\\', .env = env};
+    struct lexer lx = {
+        .p = word, .word = word, .escape = escape ? escape : '\\', .env = env, .unset = unset};
     char *buf = NULL;
     size_t size;
     FILE *f = open_memstream(&buf, &size);
@@ -208,12 +212,22 @@ int df_expand(const char *word, const strv_t *env, char escape, char **out)
     int ret = lex_until(&lx, '\0', f);
     if (fclose(f) != 0 && ret == 0)
         ret = err_set(ENOMEM, "expand '%s'", word);
-    if (ret < 0) {
+    if (ret < 0 || !out) {
         free(buf);
         return ret;
     }
     *out = buf;
     return 0;
+}
+
+int df_expand(const char *word, const strv_t *env, char escape, char **out)
+{
+    return expand_word(word, env, escape, out, NULL);
+}
+
+int df_unset_refs(const char *word, const strv_t *env, char escape, strv_t *unset)
+{
+    return expand_word(word, env, escape, NULL, unset);
 }
 
 /* ---- 2. ENV, LABEL and ARG as NAME=VALUE pairs ----------------------------------------------- */

@@ -14,6 +14,15 @@ teardown() { containers_teardown; }
 # No image and no container left but the ones listed (image count).
 count_images() { md images -q | sort -u | wc -l; }
 
+# build_fails DOCKERFILE-PRINTF-FORMAT PATTERN: the build fails with 125 and its
+# output matches the glob *PATTERN*.
+build_fails() {
+    printf "$1" > "$CTX/Dockerfile"
+    run md build "$CTX"
+    [ "$status" -eq 125 ] && [[ "$output" == *$2* ]] ||
+        { echo "build of $(cat "$CTX/Dockerfile"): status $status: $output" >&2; return 1; }
+}
+
 @test "a build runs each step, prints Docker's classic output and tags the image" {
     echo hello > "$CTX/greeting"
     cat > "$CTX/Dockerfile" <<'EOF'
@@ -215,23 +224,194 @@ EOF
 
 @test "COPY cannot reach outside the context; malformed Dockerfiles name file:line:column" {
     echo outside > "$T/outside"
-    printf 'FROM busybox\nCOPY ../outside /x\n' > "$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"forbidden path outside the build context: ../outside"* ]]
-    printf 'FROM busybox\nRUNN echo\n' > "$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"Dockerfile:2:1:"*"unknown instruction"* ]]
-    printf 'RUN echo\n' > "$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"Dockerfile:1:"* ]]
-    printf 'FROM busybox\nENV A="unterminated\n' > "$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"Dockerfile:2:"* ]]
+    build_fails 'FROM busybox\nCOPY ../outside /x\n' "forbidden path outside the build context: ../outside"
+    build_fails 'FROM busybox\nRUNN echo\n' 'Dockerfile:2:1:*unknown instruction'
+    build_fails 'RUN echo\n' "Dockerfile:1:"
+    build_fails 'FROM busybox\nENV A="unterminated\n' "Dockerfile:2:"
     run md build "$T/no-such-dir"
     [ "$status" -eq 125 ]
     [ -z "$(md ps -aq)" ]
+}
+
+
+@test "-f names another Dockerfile; --no-cache runs every step again" {
+    mkdir -p "$T/elsewhere"
+    echo data > "$CTX/data"
+    cat > "$T/elsewhere/Build.file" <<'EOF'
+FROM busybox
+COPY data /data
+RUN cat /data
+EOF
+    run md build -f "$T/elsewhere/Build.file" -t f:1 "$CTX"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Step 1/3 : FROM busybox"* ]]
+    run md run --rm f:1 cat /data
+    [ "$output" = "data" ]
+    # relative to the current directory, as docker's CLI
+    cd "$T"
+    run md build -f elsewhere/Build.file -t f:1 "$CTX"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'Using cache' <<<"$output")" -eq 2 ]
+    run md build --no-cache -f elsewhere/Build.file -t f:1 "$CTX"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"Using cache"* ]]
+    [[ "$output" == *"Running in"* ]]
+    run md build -f "$T/nosuch" "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"unable to read the Dockerfile"*"nosuch"* ]]
+}
+
+@test "build -: a tar on stdin is the context; a Dockerfile alone has an empty context" {
+    echo from-tar > "$CTX/file"
+    printf 'FROM busybox\nCOPY file /file\nCMD ["cat", "/file"]\n' > "$CTX/Dockerfile"
+    tar -C "$CTX" -czf "$T/ctx.tgz" .
+    run md build -t stdin:tar - < "$T/ctx.tgz"
+    [ "$status" -eq 0 ]
+    run md run --rm stdin:tar
+    [ "$output" = "from-tar" ]
+    # -f inside the tar
+    mkdir -p "$CTX/sub" && printf 'FROM busybox\nCMD ["echo", "sub"]\n' > "$CTX/sub/Df"
+    tar -C "$CTX" -cf "$T/ctx.tar" .
+    md build -q -f sub/Df -t stdin:sub - < "$T/ctx.tar" >/dev/null
+    run md run --rm stdin:sub
+    [ "$output" = "sub" ]
+    # a Dockerfile on stdin: RUN works, COPY finds nothing
+    printf 'FROM busybox\nRUN echo made > /made\n' > "$T/df"
+    run md build -t stdin:df - < "$T/df"
+    [ "$status" -eq 0 ]
+    run md run --rm stdin:df cat /made
+    [ "$output" = "made" ]
+    printf 'FROM busybox\nCOPY file /file\n' > "$T/df"
+    run md build - < "$T/df"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"file not found in build context"* ]]
+    # a tar that climbs out is refused, and nothing is left in build-cache
+    python3 - "$T/evil.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    data = b"FROM busybox\n"
+    i = tarfile.TarInfo("../../escape"); i.size = len(data)
+    t.addfile(i, io.BytesIO(data))
+PY
+    run md build - < "$T/evil.tar"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"the build context on stdin"* ]]
+    [ ! -e "$T/escape" ] && [ ! -e "$T/root/escape" ]
+    [ -z "$(ls "$T/root/build-cache" | grep -E '^(tmp|context|stdin)-')" ]
+}
+
+@test "SHELL changes the shell of shell-form RUN and CMD; HEALTHCHECK is recorded" {
+    cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+SHELL ["/bin/sh", "-ec"]
+RUN echo "shell: $0 $-" > /shell
+HEALTHCHECK --interval=5s --timeout=2s --retries=4 CMD wget -q -O- http://localhost/ || exit 1
+CMD echo from-cmd
+EOF
+    md build -q -t shell:1 "$CTX" >/dev/null
+    run md run --rm shell:1 cat /shell
+    [[ "$output" == "shell: /bin/sh "*e* ]]
+    run md image inspect --format '{{json .Config.Cmd}} {{json .Config.Shell}}' shell:1
+    [ "$output" = '["/bin/sh","-ec","echo from-cmd"] ["/bin/sh","-ec"]' ]
+    run md image inspect --format '{{json .Config.Healthcheck.Test}} {{json .Config.Healthcheck.Interval}} {{json .Config.Healthcheck.Timeout}} {{json .Config.Healthcheck.Retries}}' shell:1
+    [ "$output" = '["CMD-SHELL","wget -q -O- http://localhost/ || exit 1"] 5000000000 2000000000 4' ]
+    printf 'FROM busybox\nHEALTHCHECK NONE\n' > "$CTX/Dockerfile"
+    md build -q -t hc:none "$CTX" >/dev/null
+    run md image inspect --format '{{json .Config.Healthcheck}}' hc:none
+    [ "$output" = '{"Test":["NONE"]}' ]
+    build_fails 'FROM busybox\nSHELL /bin/bash -c\n' 'Dockerfile:2:*SHELL requires the arguments to be in JSON form'
+}
+
+@test "ONBUILD triggers run in the child's build and are not inherited further" {
+    echo child-file > "$CTX/app.txt"
+    cat > "$T/Dockerfile.parent" <<'EOF'
+FROM busybox
+ONBUILD COPY app.txt /app/
+ONBUILD RUN echo triggered > /app/ran
+EOF
+    md build -q -f "$T/Dockerfile.parent" -t parent:1 "$CTX" >/dev/null
+    run md image inspect --format '{{json .Config.OnBuild}}' parent:1
+    [ "$output" = '["COPY app.txt /app/","RUN echo triggered > /app/ran"]' ]
+    run md run --rm parent:1 ls /app
+    [ "$status" -ne 0 ]
+    printf 'FROM parent:1\nCMD ["cat", "/app/app.txt", "/app/ran"]\n' > "$CTX/Dockerfile"
+    run md build -t child:1 "$CTX"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"# Executing 2 build triggers"* ]]
+    run md run --rm child:1
+    [ "$output" = "$(printf 'child-file\ntriggered')" ]
+    run md image inspect --format '{{json .Config.OnBuild}}' child:1
+    [ "$output" = "null" ]
+}
+
+@test "--build-arg: ARG defaults, overrides, the unconsumed warning; ARG values stay out of Env" {
+    cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+ARG GREETING=hello
+ARG WHO
+RUN echo "$GREETING ${WHO:-nobody}" > /msg
+EOF
+    run md build -t args:1 "$CTX"
+    [ "$status" -eq 0 ]
+    run md run --rm args:1 cat /msg
+    [ "$output" = "hello nobody" ]
+    run md build -t args:2 --build-arg WHO=students --build-arg UNUSED=1 "$CTX"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"[Warning] One or more build-args [UNUSED] were not consumed"* ]]
+    run md run --rm args:2 cat /msg
+    [ "$output" = "hello students" ]
+    run md image inspect --format '{{json .Config.Env}}' args:2
+    [[ "$output" != *GREETING* && "$output" != *WHO* ]]
+    # --build-arg NAME takes the value from the environment
+    WHO=env-value run md build -q -t args:3 --build-arg WHO "$CTX"
+    [ "$status" -eq 0 ]
+    run md run --rm args:3 cat /msg
+    [ "$output" = "hello env-value" ]
+}
+
+@test "--network none has only loopback in RUN; --network host sees the host's interfaces" {
+    printf 'FROM busybox\nRUN cat /proc/net/dev > /net\n' > "$CTX/Dockerfile"
+    md build -q --network none -t net:none "$CTX" >/dev/null
+    run md run --rm net:none sh -c 'tail -n +3 /net | cut -d: -f1 | tr -d " "'
+    [ "$output" = "lo" ]
+    md build -q --no-cache --network host -t net:host "$CTX" >/dev/null
+    run md run --rm net:host sh -c 'tail -n +3 /net | wc -l'
+    [ "$output" -eq "$(tail -n +3 /proc/net/dev | wc -l)" ]
+    run md build --network bridge9 "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"--network bridge9"* ]]
+}
+
+@test "ARG used before its definition and other malformed Dockerfiles fail with file:line:column and leave nothing" {
+    before=$(count_images)
+    build_fails 'FROM busybox\nWORKDIR /app/$DIR\nARG DIR=x\n' 'Dockerfile:2:1: WORKDIR: $DIR is used before its definition (ARG DIR on line 3)'
+    build_fails 'FROM busybox\nARG TAG=latest\nFROM busybox:${TAG}\n' 'Dockerfile:3:1: FROM: FROM uses $TAG, but ARG TAG (line 2) is declared in a stage'
+    # a variable that no ARG declares is not an error (Docker expands it to "")
+    printf 'FROM busybox\nENV X=a${NOPE}b\n' > "$CTX/Dockerfile"
+    md build -q -t empty:1 "$CTX" >/dev/null
+    run md image inspect --format '{{json .Config.Env}}' empty:1
+    [[ "$output" == *'"X=ab"'* ]]
+    md rmi empty:1 >/dev/null
+    build_fails 'FROM busybox\nCOPY --nope=1 a /a\n' 'Dockerfile:2:*--nope'
+    build_fails 'FROM nosuch-image:1\n' "Dockerfile:1:1: FROM: nosuch-image:1"
+    build_fails 'FROM busybox\nENV\n' "Dockerfile:2:1:"
+    # malformed JSON falls back to the shell form, as Docker does
+    printf 'FROM busybox\nCMD ["unterminated\n' > "$CTX/Dockerfile"
+    run md build -t shellform:1 "$CTX"
+    [ "$status" -eq 0 ]
+    md rmi shellform:1 >/dev/null
+    [ "$(count_images)" -eq "$before" ]
+    [ -z "$(md ps -aq)" ]
+}
+
+@test "a killed build's scratch directories are swept by the next build" {
+    sleep 0 &
+    dead=$!
+    wait "$dead"
+    mkdir -p "$T/root/build-cache/tmp-$dead/upper" "$T/root/build-cache/context-$dead"
+    mkdir -p "$T/root/build-cache/tmp-$$" # a live process: kept
+    printf 'FROM busybox\n' > "$CTX/Dockerfile"
+    md build -q "$CTX" >/dev/null
+    [ ! -e "$T/root/build-cache/tmp-$dead" ] && [ ! -e "$T/root/build-cache/context-$dead" ]
+    [ -d "$T/root/build-cache/tmp-$$" ]
 }

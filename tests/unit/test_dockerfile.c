@@ -495,10 +495,31 @@ static void to_json_describes_every_instruction(void **state)
     df_free(&df);
 }
 
+static void unset_refs_names_the_variables_env_does_not_set(void **state)
+{
+    (void)state;
+    strv_t env = {0}, unset = {0};
+    assert_int_equal(strv_push(&env, "SET=1"), 0);
+    assert_int_equal(strv_push(&env, "BARE"), 0); /* an ARG without a value: unset */
+    assert_int_equal(
+        df_unset_refs("$SET ${A} ${B:-x} '$C' \\$D \"$E\" ${BARE:+y}", &env, '\\', &unset), 0);
+    assert_int_equal(unset.len, 4);
+    assert_string_equal(unset.v[0], "A");
+    assert_string_equal(unset.v[1], "B");
+    assert_string_equal(unset.v[2], "E");
+    assert_string_equal(unset.v[3], "BARE");
+    strv_free(&unset);
+    /* errors are reported as df_expand reports them */
+    assert_int_equal(df_unset_refs("${A", &env, '\\', &unset), -EINVAL);
+    strv_free(&unset);
+    strv_free(&env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(instructions_are_case_insensitive_and_comments_skipped),
+        cmocka_unit_test(unset_refs_names_the_variables_env_does_not_set),
         cmocka_unit_test(continuation_lines_join_and_skip_comments),
         cmocka_unit_test(crlf_and_byte_order_mark_are_accepted),
         cmocka_unit_test(a_file_ending_in_a_continuation_keeps_its_last_line),
