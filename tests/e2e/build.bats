@@ -104,6 +104,12 @@ EOF
     [ "$output" = '["/bin/sh","-c","echo shell $HOME"]' ]
     run md run --rm sh:1
     [ "$output" = "shell /root" ]
+    printf 'FROM busybox\nENTRYPOINT echo entry $HOME\nCMD ["ignored"]\n' > "$CTX/Dockerfile"
+    md build -q -t shep:1 "$CTX" >/dev/null
+    run md image inspect --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' shep:1
+    [ "$output" = '["/bin/sh","-c","echo entry $HOME"] ["ignored"]' ]
+    run md run --rm shep:1 extra args
+    [ "$output" = "entry /root" ]
 }
 
 @test "metadata instructions: LABEL, EXPOSE, VOLUME, USER, STOPSIGNAL, MAINTAINER, ARG, --label" {
@@ -146,6 +152,19 @@ EOF
     md build -q --target build -t ms:build "$CTX" >/dev/null
     run md run --rm ms:build cat /out/artifact
     [ "$output" = "built" ]
+    # --from an image by name, and an earlier stage by its index
+    cat > "$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN echo zero > /zero
+FROM scratch
+COPY --from=busybox /bin/busybox /bin/busybox
+COPY --from=0 /zero /zero
+ENTRYPOINT ["/bin/busybox"]
+EOF
+    md build -q -t ms:img -t ms:again "$CTX" >/dev/null
+    run md run --rm ms:again cat /zero
+    [ "$output" = "zero" ]
+    [ "$(md images -q ms:img)" = "$(md images -q ms:again)" ]
     run md build --target nosuch "$CTX"
     [ "$status" -eq 125 ]
     [[ "$output" == *'target stage "nosuch" could not be found'* ]]
