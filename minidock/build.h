@@ -3,9 +3,13 @@
 #ifndef MINIDOCK_BUILD_H
 #define MINIDOCK_BUILD_H
 
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
 
 #include "dockerfile.h"
 #include "image.h"
@@ -66,6 +70,21 @@ int bld_commit_step(struct builder *b, struct stage *s, const char *created_by,
 /* COPY and ADD (buildcopy.c). */
 int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *ins, const char *text,
              bool *cached);
+
+/* The mode of COPY/ADD --chmod=MODE: octal digits, at most 07777 ("755",
+ * "0644", "4755"); -EINVAL otherwise (the caller names the instruction).
+ * Inline, so that its unit test needs none of the builder. */
+static inline int bld_parse_chmod(const char *s, mode_t *mode)
+{
+    size_t n = strspn(s, "01234567");
+    if (n == 0 || n > 8 || s[n] != '\0')
+        return -EINVAL;
+    unsigned long v = strtoul(s, NULL, 8);
+    if (v > 07777)
+        return -EINVAL;
+    *mode = (mode_t)v;
+    return 0;
+}
 
 /* When the context has a .dockerignore, copy what it keeps to tmp and make
  * tmp the context (buildctx.c). */

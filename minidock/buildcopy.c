@@ -1,21 +1,32 @@
 /* buildcopy.c — COPY and ADD for `minidock build`.
  *
- * The sources (from the context, or --from a stage or image) are resolved
- * and hashed for the cache, then copied into an overlay of the current
- * image in a mount namespace of our own (a child process), so nothing shows
- * on the host; the overlay's upper directory becomes the step's layer.
+ * A COPY or ADD step goes in four moves:
+ *   1. gather the sources, each one a path in a directory of the host: files
+ *      of the context (or of --from's stage), wildcards expanded; heredocs
+ *      (COPY <<EOF /dest) written out and, for ADD, URLs downloaded (fetch.c),
+ *      these two into the step's scratch directory;
+ *   2. hash them (names, modes, contents) for the cache key: the step runs
+ *      again only when what it copies changed;
+ *   3. with --chmod, copy them to the scratch directory and set the mode
+ *      there: the copy into the image keeps modes;
+ *   4. copy them into an overlay of the current image, in a mount namespace
+ *      of our own (a child process), so nothing shows on the host; the
+ *      overlay's upper directory becomes the step's layer.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <fts.h>
 #include <glob.h>
+#include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,69 +34,114 @@
 #include "container.h"
 #include "copy.h"
 #include "err.h"
+#include "fetch.h"
 #include "file.h"
 #include "layer.h"
 #include "overlay.h"
 
-/* ---------------------------------------------------------------------------
- * COPY and ADD: into an overlay of the current image, in our own mount
- * namespace (a child process), so nothing shows on the host.
- * ------------------------------------------------------------------------- */
-
-struct copy_job {
-    const char *context; /* directory the sources resolve in */
-    strv_t sources;      /* expanded, relative to the context */
-    char *dest;          /* absolute in the image */
-    bool add;            /* ADD: local archives are extracted */
-    bool has_chown;
-    char chown[128];
+/* One source: a path in a directory of the host. */
+struct copy_src {
+    char *dir;                     /* the context, --from's root, or one of ours */
+    char *path;                    /* relative to dir */
+    bool ours;                     /* dir is in the step's scratch directory */
+    bool unpack;                   /* ADD of a local archive: extracted, not copied */
+    char digest[LAYER_DIGEST_LEN]; /* a download: its content's SHA-256 */
 };
 
-/* Add the hash of a file tree (names, modes, contents) to a digest. */
-static EVP_MD_CTX *hash_ctx;
-static const char *hash_base;
-static int hash_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+struct copy_job {
+    const char *context; /* the context, or --from's root */
+    const char *tmp;     /* the step's scratch directory */
+    struct copy_src *v;
+    size_t n;
+    char *dest; /* absolute in the image */
+    bool add;
+    bool has_chown, has_chmod;
+    char chown[128];
+    mode_t chmod;
+};
+
+/* "Dockerfile:3:1: <message>": errors in an instruction name its place. */
+static int ins_error(const struct builder *b, const struct df_instruction *ins, int errnum,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int ins_error(const struct builder *b, const struct df_instruction *ins, int errnum,
+                     const char *fmt, ...)
 {
-    (void)ftw;
-    char head[PATH_MAX + 64];
-    int n = snprintf(head, sizeof(head), "%s %o %lld\n", path + strlen(hash_base),
-                     (unsigned)st->st_mode, (long long)(S_ISREG(st->st_mode) ? st->st_size : 0));
-    EVP_DigestUpdate(hash_ctx, head, (size_t)n);
-    if (type == FTW_F && S_ISREG(st->st_mode)) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        char buf[65536];
-        ssize_t k;
-        while (fd >= 0 && (k = read(fd, buf, sizeof(buf))) > 0)
-            EVP_DigestUpdate(hash_ctx, buf, (size_t)k);
-        if (fd >= 0)
-            close(fd);
-    } else if (type == FTW_SL) {
-        char target[PATH_MAX];
-        ssize_t k = readlink(path, target, sizeof(target));
-        if (k > 0)
-            EVP_DigestUpdate(hash_ctx, target, (size_t)k);
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    /* the name build() gave the parser */
+    const char *file =
+        b->o->file && !str_has_suffix(b->o->file, "/Dockerfile") ? b->o->file : "Dockerfile";
+    return err_setx(errnum, "%s:%d:%d: %s", file, ins->line, ins->column, msg);
+}
+
+/* ---------------------------------------------------------------------------
+ * 1. The flags and the sources.
+ * ------------------------------------------------------------------------- */
+
+/* --chown=USER[:GROUP], --chmod=MODE (octal) and --from=STAGE; the values of
+ * --chown and --chmod may use variables.  Any other flag is an error. */
+static int parse_flags(struct builder *b, struct stage *s, const struct df_instruction *ins,
+                       struct copy_job *j, char *from, size_t size)
+{
+    int r = 0;
+    for (size_t i = 0; i < ins->flags.len && r == 0; i++) {
+        const char *f = ins->flags.v[i];
+        char *value = NULL;
+        if (str_has_prefix(f, "--from=")) {
+            snprintf(from, size, "%s", f + 7);
+        } else if (str_has_prefix(f, "--chown=")) {
+            r = bld_expand(b, s, f + 8, &value);
+            j->has_chown = r == 0;
+            if (r == 0)
+                snprintf(j->chown, sizeof(j->chown), "%s", value);
+        } else if (str_has_prefix(f, "--chmod=")) {
+            r = bld_expand(b, s, f + 8, &value);
+            if (r == 0 && bld_parse_chmod(value, &j->chmod) < 0)
+                r = ins_error(b, ins, EINVAL,
+                              "invalid --chmod=%s: expected an octal mode such as 0755", value);
+            j->has_chmod = r == 0;
+        } else {
+            /* the parser knows BuildKit's flags (--link...): we do not */
+            r = ins_error(b, ins, ENOTSUP, "%s %s is not supported", ins->cmd, f);
+        }
+        free(value);
     }
+    return r;
+}
+
+/* A new source in dir (copied) at path (copied). */
+static int add_source(struct copy_job *j, const char *dir, const char *path, bool ours,
+                      struct copy_src **out)
+{
+    struct copy_src *v = realloc(j->v, (j->n + 1) * sizeof(*v));
+    if (!v)
+        return err_set(ENOMEM, "sources");
+    j->v = v;
+    struct copy_src *src = &v[j->n];
+    *src = (struct copy_src){.dir = strdup(dir), .path = strdup(path), .ours = ours};
+    if (!src->dir || !src->path) {
+        free(src->dir);
+        free(src->path);
+        return err_set(ENOMEM, "sources");
+    }
+    j->n++;
+    if (out)
+        *out = src;
     return 0;
 }
 
-static int hash_sources(const struct copy_job *j, char out[LAYER_DIGEST_LEN])
+/* A source we make (a download, a heredoc): the file name in a directory of
+ * its own in the scratch directory. */
+static int add_own_source(struct copy_job *j, const char *name, struct copy_src **out)
 {
-    unsigned char sha[32];
-    unsigned len;
-    hash_ctx = EVP_MD_CTX_new();
-    if (!hash_ctx || !EVP_DigestInit_ex(hash_ctx, EVP_sha256(), NULL))
-        return err_set(ENOMEM, "sha256");
-    hash_base = j->context;
-    for (size_t i = 0; i < j->sources.len; i++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/%s", j->context, j->sources.v[i]);
-        EVP_DigestUpdate(hash_ctx, j->sources.v[i], strlen(j->sources.v[i]) + 1);
-        nftw(path, hash_entry, 32, FTW_PHYS);
-    }
-    EVP_DigestFinal_ex(hash_ctx, sha, &len);
-    EVP_MD_CTX_free(hash_ctx);
-    layer_digest_format(sha, out);
-    return 0;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/src-%zu", j->tmp, j->n);
+    if (mkdir(dir, 0700) < 0)
+        return err_set(errno, "mkdir %s", dir);
+    return add_source(j, dir, name, true, out);
 }
 
 /* "a/../../x" climbs out of the context: Docker refuses it. */
@@ -105,45 +161,163 @@ static bool leaves_context(const char *path)
     return out;
 }
 
-/* Sources of COPY/ADD, with wildcards expanded inside the context. */
+/* A file of the context (rel: relative to it); ADD extracts local archives. */
+static int add_context_path(struct copy_job *j, const char *rel)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    struct copy_src *src;
+    snprintf(path, sizeof(path), "%s/%s", j->context, rel);
+    int r = add_source(j, j->context, rel, false, &src);
+    if (r == 0 && j->add && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+        src->unpack = bld_is_archive(path);
+    return r;
+}
+
+/* A source word of the context: a path, or a pattern with * ? [. */
+static int add_context_source(const struct df_instruction *ins, const char *src, struct copy_job *j)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    int r = 0;
+    if (src[0] == '/' ? leaves_context(src + 1) : leaves_context(src))
+        return err_setx(EPERM, "forbidden path outside the build context: %s", src);
+    snprintf(path, sizeof(path), "%s/%s", j->context, src);
+    if (strpbrk(src, "*?[")) {
+        glob_t gl;
+        if (glob(path, 0, NULL, &gl) != 0)
+            return err_setx(ENOENT, "no source files were specified: %s", src);
+        for (size_t k = 0; r == 0 && k < gl.gl_pathc; k++)
+            r = add_context_path(j, gl.gl_pathv[k] + strlen(j->context) + 1);
+        globfree(&gl);
+        return r;
+    }
+    if (lstat(path, &st) < 0)
+        return err_setx(ENOENT,
+                        "%s %s: file not found in build context or excluded by .dockerignore",
+                        ins->cmd, src);
+    return add_context_path(j, src[0] == '/' ? src + 1 : src);
+}
+
+/* ADD URL: downloaded into the scratch directory.  The file's name is the
+ * last component of the URL's path; Docker needs one only when the
+ * destination is a directory ("ADD http://h/ /dir/" cannot name the file). */
+static int add_download(const char *url, struct copy_job *j)
+{
+    char name[256];
+    struct copy_src *src;
+    struct fetch_result res;
+    int r = fetch_url_filename(url, name, sizeof(name));
+    if (r == 0 && !name[0] && str_has_suffix(j->dest, "/"))
+        r = err_setx(EINVAL, "cannot determine filename for source %s", url);
+    if (r == 0 && !name[0])
+        snprintf(name, sizeof(name), "__unnamed__");
+    if (r == 0)
+        r = add_own_source(j, name, &src);
+    if (r < 0)
+        return r;
+    int dirfd = open(src->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return err_set(errno, "open %s", src->dir);
+    r = fetch_url(url, dirfd, name, &res);
+    close(dirfd);
+    if (r == 0)
+        memcpy(src->digest, res.digest, sizeof(src->digest));
+    return r;
+}
+
+/* The heredoc word of COPY/ADD ("<<EOF", "<<-EOF", "<<'EOF'"): its name, as
+ * the parser reads it (quotes removed).  The parser keeps the body of the
+ * instruction's one heredoc in ins->heredoc. */
+static bool heredoc_word(const struct df_instruction *ins, const char *word, char *name,
+                         size_t size)
+{
+    const char *w = word + strspn(word, "0123456789");
+    if (ins->json || !ins->heredoc || strncmp(w, "<<", 2) != 0)
+        return false;
+    w += 2 + (w[2] == '-');
+    if (!*w || strchr(w, '<'))
+        return false;
+    size_t len = 0;
+    for (; *w && len + 1 < size; w++)
+        if (*w != '"' && *w != '\'' && *w != '\\')
+            name[len++] = *w;
+    name[len] = '\0';
+    return true;
+}
+
+/* The body with its quotes escaped, so that df_expand() expands $VARS but
+ * leaves quotes as written (BuildKit does the same for COPY heredocs); an
+ * escaped character stays escaped. */
+static char *escape_quotes(const char *body, char escape)
+{
+    char *out = malloc(2 * strlen(body) + 1), *o = out;
+    for (const char *p = body; out && *p; p++) {
+        if (*p == escape && p[1]) {
+            *o++ = *p++;
+        } else if (*p == '"' || *p == '\'') {
+            *o++ = escape;
+        }
+        *o++ = *p;
+    }
+    if (out)
+        *o = '\0';
+    return out;
+}
+
+/* COPY <<EOF /dest: the body is a file named after the heredoc (mode 0644),
+ * with $VARS expanded unless the name was quoted (<<"EOF"). */
+static int add_heredoc(struct builder *b, struct stage *s, const struct df_instruction *ins,
+                       const char *name, struct copy_job *j)
+{
+    char *body = NULL, path[PATH_MAX];
+    struct copy_src *src;
+    int r = 0;
+    if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+        return ins_error(b, ins, EINVAL, "heredoc <<%s cannot be a file name", name);
+    if (ins->heredoc_expand) {
+        char *quoted = escape_quotes(ins->heredoc, b->df.escape);
+        r = quoted ? bld_expand(b, s, quoted, &body) : err_set(ENOMEM, "heredoc");
+        free(quoted);
+        if (r < 0)
+            return ins_error(b, ins, -r, "heredoc <<%s: %s", name, err_msg());
+    }
+    const char *text = body ? body : ins->heredoc;
+    r = add_own_source(j, name, &src);
+    if (r == 0) {
+        snprintf(path, sizeof(path), "%s/%s", src->dir, name);
+        r = file_write_atomic(path, text, strlen(text), 0644);
+    }
+    if (r == 0 && chmod(path, 0644) < 0) /* whatever the umask */
+        r = err_set(errno, "chmod %s", path);
+    free(body);
+    return r;
+}
+
+/* The sources and the destination of COPY/ADD. */
 static int collect_sources(struct builder *b, struct stage *s, const struct df_instruction *ins,
                            struct copy_job *j)
 {
     size_t n = ins->args.len;
+    char name[256];
     if (n < 2)
         return err_setx(EINVAL, "%s requires at least two arguments", ins->cmd);
+    if (heredoc_word(ins, ins->args.v[n - 1], name, sizeof(name)))
+        return ins_error(b, ins, EINVAL, "%s: a heredoc cannot be the destination", ins->cmd);
     int r = bld_expand(b, s, ins->args.v[n - 1], &j->dest);
     for (size_t i = 0; r == 0 && i + 1 < n; i++) {
         char *src = NULL;
-        r = bld_expand(b, s, ins->args.v[i], &src);
-        if (r < 0)
-            break;
-        if (j->add && (str_has_prefix(src, "http://") || str_has_prefix(src, "https://"))) {
-            r = err_setx(ENOTSUP, "ADD %s: downloading URLs is not supported yet", src);
-        } else if (src[0] == '/' ? leaves_context(src + 1) : leaves_context(src)) {
-            r = err_setx(EPERM, "forbidden path outside the build context: %s", src);
-        } else if (strpbrk(src, "*?[")) {
-            char pattern[PATH_MAX];
-            glob_t gl;
-            snprintf(pattern, sizeof(pattern), "%s/%s", j->context, src);
-            if (glob(pattern, 0, NULL, &gl) != 0)
-                r = err_setx(ENOENT, "no source files were specified: %s", src);
-            for (size_t k = 0; r == 0 && k < gl.gl_pathc; k++)
-                r = strv_push(&j->sources, gl.gl_pathv[k] + strlen(j->context) + 1);
-            if (r == 0 || gl.gl_pathc)
-                globfree(&gl);
-        } else {
-            char path[PATH_MAX];
-            struct stat st;
-            snprintf(path, sizeof(path), "%s/%s", j->context, src);
-            if (lstat(path, &st) < 0)
-                r = err_setx(ENOENT,
-                             "%s %s: file not found in build context or excluded by "
-                             ".dockerignore",
-                             ins->cmd, src);
-            else
-                r = strv_push(&j->sources, src[0] == '/' ? src + 1 : src);
+        if (heredoc_word(ins, ins->args.v[i], name, sizeof(name))) {
+            r = add_heredoc(b, s, ins, name, j);
+            continue;
         }
+        r = bld_expand(b, s, ins->args.v[i], &src);
+        if (r == 0 && fetch_is_url(src) && !j->add)
+            r = ins_error(b, ins, EINVAL, "source can't be a URL for COPY: %s (use ADD)", src);
+        else if (r == 0 && fetch_is_url(src))
+            r = add_download(src, j);
+        else if (r == 0)
+            r = add_context_source(ins, src, j);
         free(src);
     }
     if (r == 0 && j->dest[0] != '/') {
@@ -151,66 +325,272 @@ static int collect_sources(struct builder *b, struct stage *s, const struct df_i
         char *abs = str_printf("%s/%s", wd && *wd ? wd : "", j->dest);
         free(j->dest);
         j->dest = abs;
+        r = abs ? 0 : err_set(ENOMEM, "destination");
     }
     return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * 2. The hash of the sources, for the cache.
+ * ------------------------------------------------------------------------- */
+
+static int by_name(const FTSENT **a, const FTSENT **b)
+{
+    return strcmp((*a)->fts_name, (*b)->fts_name);
+}
+
+/* One entry of a tree: its name (from the source's directory), mode, size,
+ * then its content or link target.  Times are left out, as Docker does:
+ * touching a file does not change it. */
+static int hash_entry(EVP_MD_CTX *ctx, const FTSENT *e, size_t base)
+{
+    char head[PATH_MAX + 64], buf[65536];
+    const struct stat *st = e->fts_statp;
+    int n = snprintf(head, sizeof(head), "%s %o %lld\n", e->fts_path + base, (unsigned)st->st_mode,
+                     (long long)(S_ISREG(st->st_mode) ? st->st_size : 0));
+    EVP_DigestUpdate(ctx, head, (size_t)n);
+    if (S_ISREG(st->st_mode)) {
+        ssize_t k;
+        int fd = open(e->fts_accpath, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return err_set(errno, "open %s", e->fts_path + base);
+        while ((k = read(fd, buf, sizeof(buf))) > 0)
+            EVP_DigestUpdate(ctx, buf, (size_t)k);
+        close(fd);
+        if (k < 0)
+            return err_set(errno, "read %s", e->fts_path + base);
+    } else if (S_ISLNK(st->st_mode)) {
+        ssize_t k = readlink(e->fts_accpath, buf, sizeof(buf));
+        if (k > 0)
+            EVP_DigestUpdate(ctx, buf, (size_t)k);
+    }
+    return 0;
+}
+
+/* The tree of one source, in name order. */
+static int hash_tree(EVP_MD_CTX *ctx, const struct copy_src *src)
+{
+    char root[PATH_MAX];
+    snprintf(root, sizeof(root), "%s/%s", src->dir, src->path);
+    char *const paths[] = {root, NULL};
+    FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, by_name);
+    FTSENT *e;
+    int r = fts ? 0 : err_set(errno, "open %s", src->path);
+    while (r == 0 && (e = fts_read(fts))) {
+        if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR || e->fts_info == FTS_NS)
+            r = err_set(e->fts_errno, "read %s", e->fts_path + strlen(src->dir));
+        else if (e->fts_info != FTS_DP)
+            r = hash_entry(ctx, e, strlen(src->dir));
+    }
+    if (fts)
+        fts_close(fts);
+    return r;
+}
+
+static int hash_sources(const struct copy_job *j, char out[LAYER_DIGEST_LEN])
+{
+    unsigned char sha[32];
+    unsigned len;
+    int r = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(ctx);
+        return err_set(ENOMEM, "sha256");
+    }
+    for (size_t i = 0; r == 0 && i < j->n; i++) {
+        const struct copy_src *src = &j->v[i];
+        EVP_DigestUpdate(ctx, src->path, strlen(src->path) + 1);
+        if (src->digest[0]) /* a download: hashed on the way in */
+            EVP_DigestUpdate(ctx, src->digest, strlen(src->digest));
+        else
+            r = hash_tree(ctx, src);
+    }
+    EVP_DigestFinal_ex(ctx, sha, &len);
+    EVP_MD_CTX_free(ctx);
+    layer_digest_format(sha, out);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * 3. --chmod.
+ * ------------------------------------------------------------------------- */
+
+/* Give every file and directory of the tree the mode (symbolic links have
+ * none); directories last, so that the walk can go through them. */
+static int chmod_tree(const struct copy_src *src, mode_t mode)
+{
+    char root[PATH_MAX];
+    snprintf(root, sizeof(root), "%s/%s", src->dir, src->path);
+    char *const paths[] = {root, NULL};
+    FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
+    FTSENT *e;
+    int r = fts ? 0 : err_set(errno, "open %s", root);
+    while (r == 0 && (e = fts_read(fts))) {
+        if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR || e->fts_info == FTS_NS)
+            r = err_set(e->fts_errno, "read %s", e->fts_path);
+        else if (e->fts_info == FTS_D || e->fts_info == FTS_SL || e->fts_info == FTS_SLNONE)
+            continue;
+        else if (chmod(e->fts_accpath, mode) < 0)
+            r = err_set(errno, "chmod %s", e->fts_path);
+    }
+    if (fts)
+        fts_close(fts);
+    return r;
+}
+
+/* A source of the context, copied to the scratch directory (as "dir" for a
+ * directory, under its own name for a file). */
+static int stage_source(struct copy_job *j, size_t i)
+{
+    struct copy_src *src = &j->v[i];
+    char dir[PATH_MAX], spath[PATH_MAX + 2], dpath[PATH_MAX];
+    struct stat st;
+    struct cp_opts co = {0};
+    snprintf(spath, sizeof(spath), "%s/%s", src->dir, src->path);
+    if (lstat(spath, &st) < 0)
+        return err_set(errno, "%s", src->path);
+    const char *slash = strrchr(src->path, '/');
+    const char *name = S_ISDIR(st.st_mode) ? "dir" : slash ? slash + 1 : src->path;
+    snprintf(dir, sizeof(dir), "%s/chmod-%zu", j->tmp, i);
+    snprintf(spath, sizeof(spath), "/%s", src->path);
+    snprintf(dpath, sizeof(dpath), "/%s", name);
+    if (mkdir(dir, 0700) < 0)
+        return err_set(errno, "mkdir %s", dir);
+    int from = open(src->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int to = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int r = from < 0 || to < 0 ? err_set(errno, "open %s", from < 0 ? src->dir : dir) : 0;
+    if (r == 0)
+        r = md_copy_path(from, spath, to, dpath, "the context", &co);
+    char *new_dir = r == 0 ? strdup(dir) : NULL, *new_path = r == 0 ? strdup(name) : NULL;
+    if (r == 0 && (!new_dir || !new_path))
+        r = err_set(ENOMEM, "%s", src->path);
+    if (r == 0) {
+        free(src->dir);
+        free(src->path);
+        src->dir = new_dir;
+        src->path = new_path;
+        src->ours = true;
+        new_dir = new_path = NULL;
+    }
+    free(new_dir);
+    free(new_path);
+    if (from >= 0)
+        close(from);
+    if (to >= 0)
+        close(to);
+    return r;
+}
+
+/* --chmod=MODE: files and directories copied get the mode, as BuildKit
+ * does; the archives ADD extracts keep the modes they hold. */
+static int apply_chmod(struct copy_job *j)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < j->n; i++) {
+        if (j->v[i].unpack)
+            continue;
+        if (!j->v[i].ours)
+            r = stage_source(j, i);
+        if (r == 0)
+            r = chmod_tree(&j->v[i], j->chmod);
+    }
+    return r;
+}
+
+/* ---------------------------------------------------------------------------
+ * 4. The copy: into an overlay of the current image, in our own mount
+ *    namespace (a child process), so nothing shows on the host.
+ * ------------------------------------------------------------------------- */
+
+/* Is there something at path inside root? */
+static bool exists_in_root(int rootfd, const char *path)
+{
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0;
+}
+
+/* ADD of a local archive: extracted in the directory dirfd. */
+static int extract_archive(const struct copy_src *src, int dirfd)
+{
+    char at[PATH_MAX], proc[64], archive[PATH_MAX];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
+    ssize_t n = readlink(proc, at, sizeof(at) - 1);
+    if (n < 0)
+        return err_set(errno, "readlink %s", proc);
+    at[n] = '\0';
+    snprintf(archive, sizeof(archive), "%s/%s", src->dir, src->path);
+    return layer_apply(archive, at, LAYER_FLATTEN, NULL);
+}
+
+/* A directory's contents, an archive's, or files, into the directory dest. */
+static int copy_into_dir(const struct copy_job *j, const struct copy_src *src, bool is_dir,
+                         int srcfd, int rootfd, const struct cp_opts *co)
+{
+    char spath[PATH_MAX + 4], dpath[PATH_MAX + 4], proc[64];
+    int fd = -1;
+    /* --chmod also sets the mode of a directory it creates (not of one that exists) */
+    bool fresh = is_dir && j->has_chmod && !exists_in_root(rootfd, j->dest);
+    int r = ctr_open_in_root(rootfd, j->dest, false, &fd);
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    if (r == 0 && fresh && chmod(proc, j->chmod) < 0)
+        r = err_set(errno, "chmod %s", j->dest);
+    if (r == 0 && src->unpack) {
+        r = extract_archive(src, fd);
+    } else if (r == 0) {
+        snprintf(spath, sizeof(spath), "/%s%s", src->path, is_dir ? "/." : "");
+        snprintf(dpath, sizeof(dpath), "%s/", j->dest);
+        r = md_copy_path(srcfd, spath, rootfd, dpath, "the image", co);
+    }
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+/* One file to the path dest: its parent directories are created. */
+static int copy_to_path(const struct copy_job *j, const struct copy_src *src, int srcfd, int rootfd,
+                        const struct cp_opts *co)
+{
+    char parent[PATH_MAX], spath[PATH_MAX + 2];
+    int fd = -1;
+    snprintf(parent, sizeof(parent), "%s", j->dest);
+    char *slash = strrchr(parent, '/');
+    if (slash)
+        *slash = '\0';
+    int r = ctr_open_in_root(rootfd, parent[0] ? parent : "/", false, &fd);
+    if (fd >= 0)
+        close(fd);
+    snprintf(spath, sizeof(spath), "/%s", src->path);
+    return r < 0 ? r : md_copy_path(srcfd, spath, rootfd, j->dest, "the image", co);
 }
 
 /* In the child: copy every source to dest inside root. */
 static int copy_sources(const struct copy_job *j, int rootfd, const char *root_path)
 {
     struct cp_opts co = {.chown = true};
-    int ctxfd = open(j->context, O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
-    if (ctxfd < 0)
-        return err_set(errno, "open the context %s", j->context);
+    int r = 0;
     if (j->has_chown) {
         char etc[PATH_MAX + 8], home[64];
         snprintf(etc, sizeof(etc), "%s/etc", root_path);
         r = sec_resolve_user(etc, j->chown, &co.uid, &co.gid, home, sizeof(home));
     }
-    bool to_dir = str_has_suffix(j->dest, "/") || j->sources.len > 1;
-    for (size_t i = 0; r == 0 && i < j->sources.len; i++) {
-        char src[PATH_MAX];
+    bool to_dir = str_has_suffix(j->dest, "/") || j->n > 1;
+    for (size_t i = 0; r == 0 && i < j->n; i++) {
+        const struct copy_src *src = &j->v[i];
         struct stat st;
-        snprintf(src, sizeof(src), "%s/%s", j->context, j->sources.v[i]);
-        if (lstat(src, &st) < 0) {
-            r = err_set(errno, "%s", j->sources.v[i]);
-            break;
-        }
-        int fd = -1;
-        if (S_ISDIR(st.st_mode) || to_dir || (j->add && bld_is_archive(src))) {
-            /* a directory's contents, or files into a directory */
-            r = ctr_open_in_root(rootfd, j->dest, false, &fd);
-            if (r == 0 && j->add && S_ISREG(st.st_mode) && bld_is_archive(src)) {
-                char at[PATH_MAX], proc[64];
-                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-                ssize_t n = readlink(proc, at, sizeof(at) - 1);
-                at[n > 0 ? n : 0] = '\0';
-                r = layer_apply(src, at, LAYER_FLATTEN, NULL);
-            } else if (r == 0) {
-                char spath[PATH_MAX + 4], dpath[PATH_MAX + 4];
-                snprintf(spath, sizeof(spath), "/%s%s", j->sources.v[i],
-                         S_ISDIR(st.st_mode) ? "/." : "");
-                snprintf(dpath, sizeof(dpath), "%s/", j->dest);
-                r = md_copy_path(ctxfd, spath, rootfd, dpath, "the image", &co);
-            }
-        } else {
-            /* one file to a path: its parent directories are created */
-            char parent[PATH_MAX], dpath[PATH_MAX + 4];
-            snprintf(parent, sizeof(parent), "%s", j->dest);
-            char *slash = strrchr(parent, '/');
-            if (slash)
-                *slash = '\0';
-            r = ctr_open_in_root(rootfd, parent[0] ? parent : "/", false, &fd);
-            snprintf(dpath, sizeof(dpath), "%s", j->dest);
-            char spath[PATH_MAX + 2];
-            snprintf(spath, sizeof(spath), "/%s", j->sources.v[i]);
-            if (r == 0)
-                r = md_copy_path(ctxfd, spath, rootfd, dpath, "the image", &co);
-        }
-        if (fd >= 0)
-            close(fd);
+        int srcfd = open(src->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (srcfd < 0)
+            return err_set(errno, "open %s", src->dir);
+        if (fstatat(srcfd, src->path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            r = err_set(errno, "%s", src->path);
+        else if (S_ISDIR(st.st_mode) || to_dir || src->unpack)
+            r = copy_into_dir(j, src, S_ISDIR(st.st_mode), srcfd, rootfd, &co);
+        else
+            r = copy_to_path(j, src, srcfd, rootfd, &co);
+        close(srcfd);
     }
-    close(ctxfd);
     return r;
 }
 
@@ -280,48 +660,43 @@ static int copy_in_overlay(struct builder *b, struct stage *s, const struct copy
     return r;
 }
 
+/* --from: the files of an earlier stage (or an image), unpacked flat in dir. */
+static int unpack_from(struct builder *b, const char *from, const char *dir, char *inputs,
+                       size_t size)
+{
+    const char *id = NULL;
+    struct image img = {0};
+    for (size_t i = 0; i < b->nstages; i++)
+        if (strcmp(b->stages[i].name, from) == 0)
+            id = b->stages[i].id;
+    int r = image_lookup(b->st, id ? id : from, &img);
+    if (r == 0)
+        r = image_unpack(b->st, &img, dir);
+    if (r == 0)
+        snprintf(inputs, size, "from %s", img.id);
+    image_free(&img);
+    return r;
+}
+
 int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *ins, const char *text,
              bool *cached)
 {
     struct copy_job j = {.context = b->context, .add = strcmp(ins->cmd, "ADD") == 0};
-    char from_root[PATH_MAX] = "", tmp[PATH_MAX], inputs[LAYER_DIGEST_LEN * 2] = "";
-    int r = 0;
-    for (size_t i = 0; i < ins->flags.len && r == 0; i++) {
-        const char *f = ins->flags.v[i];
-        if (str_has_prefix(f, "--chown=")) {
-            j.has_chown = true;
-            snprintf(j.chown, sizeof(j.chown), "%s", f + 8);
-        } else if (str_has_prefix(f, "--from=")) {
-            snprintf(from_root, sizeof(from_root), "%s", f + 7);
-        } else if (!str_has_prefix(f, "--chmod=")) {
-            r = err_setx(EINVAL, "%d:%d: unknown flag %s for %s", ins->line, ins->column, f,
-                         ins->cmd);
-        }
-    }
+    char from[PATH_MAX] = "", tmp[PATH_MAX], from_dir[PATH_MAX + 8];
+    char inputs[LAYER_DIGEST_LEN * 2] = "", digest[LAYER_DIGEST_LEN], key[65];
     snprintf(tmp, sizeof(tmp), "%s/build-cache/tmp-%d", b->g->root, (int)getpid());
+    snprintf(from_dir, sizeof(from_dir), "%s/from", tmp);
+    j.tmp = tmp;
     remove_tree(tmp);
+    int r = parse_flags(b, s, ins, &j, from, sizeof(from));
     if (r == 0)
         r = mkdir_p(tmp, 0700);
-    /* --from: the files of an earlier stage (or an image), unpacked flat */
-    char from_dir[PATH_MAX + 8];
-    if (r == 0 && from_root[0]) {
-        const char *id = NULL;
-        for (size_t i = 0; i < b->nstages; i++)
-            if (strcmp(b->stages[i].name, from_root) == 0)
-                id = b->stages[i].id;
-        struct image img = {0};
-        snprintf(from_dir, sizeof(from_dir), "%s/from", tmp);
-        r = image_lookup(b->st, id ? id : from_root, &img);
-        if (r == 0)
-            r = image_unpack(b->st, &img, from_dir);
-        if (r == 0)
-            snprintf(inputs, sizeof(inputs), "from %s", img.id);
-        image_free(&img);
+    if (r == 0 && from[0]) {
+        r = unpack_from(b, from, from_dir, inputs, sizeof(inputs));
         j.context = from_dir;
     }
     if (r == 0)
         r = collect_sources(b, s, ins, &j);
-    char digest[LAYER_DIGEST_LEN], key[65];
     if (r == 0 && (r = hash_sources(&j, digest)) == 0) {
         size_t used = strlen(inputs);
         snprintf(inputs + used, sizeof(inputs) - used, " %s", digest);
@@ -330,6 +705,8 @@ int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *in
         bld_cache_key(s->id, text, inputs, key);
         *cached = bld_cache_hit(b, s, key);
     }
+    if (r == 0 && !*cached && j.has_chmod)
+        r = apply_chmod(&j);
     if (r == 0 && !*cached) {
         struct layer_info layer;
         r = copy_in_overlay(b, s, &j, tmp, &layer);
@@ -339,7 +716,11 @@ int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *in
         free(by);
     }
     remove_tree(tmp);
-    strv_free(&j.sources);
+    for (size_t i = 0; i < j.n; i++) {
+        free(j.v[i].dir);
+        free(j.v[i].path);
+    }
+    free(j.v);
     free(j.dest);
     return r;
 }

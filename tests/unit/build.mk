@@ -1,0 +1,2 @@
+build_SRCS :=
+build_LIBS :=
