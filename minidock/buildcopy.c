@@ -1,16 +1,14 @@
 /* buildcopy.c — COPY and ADD for `minidock build`.
  *
- * A COPY or ADD step goes in four moves:
+ * A COPY or ADD step goes in three moves:
  *   1. gather the sources, each one a path in a directory of the host: files
  *      of the context (or of --from's stage), wildcards expanded; heredocs
  *      (COPY <<EOF /dest) written out and, for ADD, URLs downloaded (fetch.c),
  *      these two into the step's scratch directory;
  *   2. hash them (names, modes, contents) for the cache key: the step runs
  *      again only when what it copies changed;
- *   3. with --chmod, copy them to the scratch directory and set the mode
- *      there: the copy into the image keeps modes;
- *   4. copy them into an overlay of the current image, in a mount namespace
- *      of our own (a child process), so nothing shows on the host; the
+ *   3. copy them (with --chown and --chmod applied on the way) into an overlay of the current
+ * image, in a mount namespace of our own (a child process), so nothing shows on the host; the
  *      overlay's upper directory becomes the step's layer.
  */
 #include <errno.h>
@@ -43,7 +41,6 @@
 struct copy_src {
     char *dir;                     /* the context, --from's root, or one of ours */
     char *path;                    /* relative to dir */
-    bool ours;                     /* dir is in the step's scratch directory */
     bool unpack;                   /* ADD of a local archive: extracted, not copied */
     char digest[LAYER_DIGEST_LEN]; /* a download: its content's SHA-256 */
 };
@@ -113,15 +110,14 @@ static int parse_flags(struct builder *b, struct stage *s, const struct df_instr
 }
 
 /* A new source in dir (copied) at path (copied). */
-static int add_source(struct copy_job *j, const char *dir, const char *path, bool ours,
-                      struct copy_src **out)
+static int add_source(struct copy_job *j, const char *dir, const char *path, struct copy_src **out)
 {
     struct copy_src *v = realloc(j->v, (j->n + 1) * sizeof(*v));
     if (!v)
         return err_set(ENOMEM, "sources");
     j->v = v;
     struct copy_src *src = &v[j->n];
-    *src = (struct copy_src){.dir = strdup(dir), .path = strdup(path), .ours = ours};
+    *src = (struct copy_src){.dir = strdup(dir), .path = strdup(path)};
     if (!src->dir || !src->path) {
         free(src->dir);
         free(src->path);
@@ -141,7 +137,7 @@ static int add_own_source(struct copy_job *j, const char *name, struct copy_src 
     snprintf(dir, sizeof(dir), "%s/src-%zu", j->tmp, j->n);
     if (mkdir(dir, 0700) < 0)
         return err_set(errno, "mkdir %s", dir);
-    return add_source(j, dir, name, true, out);
+    return add_source(j, dir, name, out);
 }
 
 /* "a/../../x" climbs out of the context: Docker refuses it. */
@@ -168,7 +164,7 @@ static int add_context_path(struct copy_job *j, const char *rel)
     struct stat st;
     struct copy_src *src;
     snprintf(path, sizeof(path), "%s/%s", j->context, rel);
-    int r = add_source(j, j->context, rel, false, &src);
+    int r = add_source(j, j->context, rel, &src);
     if (r == 0 && j->add && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
         src->unpack = bld_is_archive(path);
     return r;
@@ -412,93 +408,7 @@ static int hash_sources(const struct copy_job *j, char out[LAYER_DIGEST_LEN])
 }
 
 /* ---------------------------------------------------------------------------
- * 3. --chmod.
- * ------------------------------------------------------------------------- */
-
-/* Give every file and directory of the tree the mode (symbolic links have
- * none); directories last, so that the walk can go through them. */
-static int chmod_tree(const struct copy_src *src, mode_t mode)
-{
-    char root[PATH_MAX];
-    snprintf(root, sizeof(root), "%s/%s", src->dir, src->path);
-    char *const paths[] = {root, NULL};
-    FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
-    FTSENT *e;
-    int r = fts ? 0 : err_set(errno, "open %s", root);
-    while (r == 0 && (e = fts_read(fts))) {
-        if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR || e->fts_info == FTS_NS)
-            r = err_set(e->fts_errno, "read %s", e->fts_path);
-        else if (e->fts_info == FTS_D || e->fts_info == FTS_SL || e->fts_info == FTS_SLNONE)
-            continue;
-        else if (chmod(e->fts_accpath, mode) < 0)
-            r = err_set(errno, "chmod %s", e->fts_path);
-    }
-    if (fts)
-        fts_close(fts);
-    return r;
-}
-
-/* A source of the context, copied to the scratch directory (as "dir" for a
- * directory, under its own name for a file). */
-static int stage_source(struct copy_job *j, size_t i)
-{
-    struct copy_src *src = &j->v[i];
-    char dir[PATH_MAX], spath[PATH_MAX + 2], dpath[PATH_MAX];
-    struct stat st;
-    struct cp_opts co = {0};
-    snprintf(spath, sizeof(spath), "%s/%s", src->dir, src->path);
-    if (lstat(spath, &st) < 0)
-        return err_set(errno, "%s", src->path);
-    const char *slash = strrchr(src->path, '/');
-    const char *name = S_ISDIR(st.st_mode) ? "dir" : slash ? slash + 1 : src->path;
-    snprintf(dir, sizeof(dir), "%s/chmod-%zu", j->tmp, i);
-    snprintf(spath, sizeof(spath), "/%s", src->path);
-    snprintf(dpath, sizeof(dpath), "/%s", name);
-    if (mkdir(dir, 0700) < 0)
-        return err_set(errno, "mkdir %s", dir);
-    int from = open(src->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int to = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int r = from < 0 || to < 0 ? err_set(errno, "open %s", from < 0 ? src->dir : dir) : 0;
-    if (r == 0)
-        r = md_copy_path(from, spath, to, dpath, "the context", &co);
-    char *new_dir = r == 0 ? strdup(dir) : NULL, *new_path = r == 0 ? strdup(name) : NULL;
-    if (r == 0 && (!new_dir || !new_path))
-        r = err_set(ENOMEM, "%s", src->path);
-    if (r == 0) {
-        free(src->dir);
-        free(src->path);
-        src->dir = new_dir;
-        src->path = new_path;
-        src->ours = true;
-        new_dir = new_path = NULL;
-    }
-    free(new_dir);
-    free(new_path);
-    if (from >= 0)
-        close(from);
-    if (to >= 0)
-        close(to);
-    return r;
-}
-
-/* --chmod=MODE: files and directories copied get the mode, as BuildKit
- * does; the archives ADD extracts keep the modes they hold. */
-static int apply_chmod(struct copy_job *j)
-{
-    int r = 0;
-    for (size_t i = 0; r == 0 && i < j->n; i++) {
-        if (j->v[i].unpack)
-            continue;
-        if (!j->v[i].ours)
-            r = stage_source(j, i);
-        if (r == 0)
-            r = chmod_tree(&j->v[i], j->chmod);
-    }
-    return r;
-}
-
-/* ---------------------------------------------------------------------------
- * 4. The copy: into an overlay of the current image, in our own mount
+ * 3. The copy: into an overlay of the current image, in our own mount
  *    namespace (a child process), so nothing shows on the host.
  * ------------------------------------------------------------------------- */
 
@@ -569,7 +479,7 @@ static int copy_to_path(const struct copy_job *j, const struct copy_src *src, in
 /* In the child: copy every source to dest inside root. */
 static int copy_sources(const struct copy_job *j, int rootfd, const char *root_path)
 {
-    struct cp_opts co = {.chown = true};
+    struct cp_opts co = {.chown = true, .chmod = j->has_chmod, .mode = j->chmod};
     int r = 0;
     if (j->has_chown) {
         char etc[PATH_MAX + 8], home[64];
@@ -705,8 +615,6 @@ int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *in
         bld_cache_key(s->id, text, inputs, key);
         *cached = bld_cache_hit(b, s, key);
     }
-    if (r == 0 && !*cached && j.has_chmod)
-        r = apply_chmod(&j);
     if (r == 0 && !*cached) {
         struct layer_info layer;
         r = copy_in_overlay(b, s, &j, tmp, &layer);

@@ -15,6 +15,8 @@ struct cp_opts {
     bool chown;   /* set uid:gid on everything copied (COPY --chown, and root by default) */
     uid_t uid;
     gid_t gid;
+    bool chmod; /* give every file and directory copied this mode (COPY --chmod) */
+    mode_t mode;
 };
 
 /* Copy spath to dpath with `docker cp`'s rules.  Each side is resolved

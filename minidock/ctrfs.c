@@ -592,7 +592,8 @@ static int set_metadata(int dstdir, const char *name, const struct stat *st,
     if (!o->chown && o->archive &&
         fchownat(dstdir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
         return err_set(errno, "chown %s", what);
-    if (!S_ISLNK(st->st_mode) && fchmodat(dstdir, name, st->st_mode & 07777, 0) < 0)
+    mode_t mode = o->chmod ? o->mode : st->st_mode & 07777;
+    if (!S_ISLNK(st->st_mode) && fchmodat(dstdir, name, mode, 0) < 0)
         return err_set(errno, "chmod %s", what);
     if (utimensat(dstdir, name, times, AT_SYMLINK_NOFOLLOW) < 0)
         return err_set(errno, "set the times of %s", what);
