@@ -128,27 +128,27 @@ static int command_of(struct stage *s, const struct df_instruction *ins, strv_t 
                 return -ENOMEM;
         return 0;
     }
-    if (ins->heredoc) {
-        /* RUN <<EOF: the body is the script; RUN cmd <<EOF: the shell feeds
-         * the body to cmd, as written */
+    if (ins->nheredocs) {
+        /* RUN <<EOF: the body is the script; RUN cmd <<A <<B: the shell
+         * reads the line and then the bodies, each ended by its name */
         const char *line = ins->args.len ? ins->args.v[0] : "";
-        const char *here = strstr(line, "<<");
-        char delim[128] = "EOF";
-        if (here) {
-            const char *d = here + 2 + (here[2] == '-');
-            size_t n = strcspn(d, " \t");
-            snprintf(delim, sizeof(delim), "%.*s", (int)n, d);
-            size_t k = strlen(delim);
-            if (k >= 2 && (delim[0] == '"' || delim[0] == '\'') && delim[k - 1] == delim[0]) {
-                memmove(delim, delim + 1, k - 2);
-                delim[k - 2] = '\0';
-            }
+        const struct df_heredoc *first = &ins->heredocs[0];
+        char *word = strdup(line);
+        bool bare = word && ins->nheredocs == 1 && !strpbrk(str_trim(word), " \t") &&
+                    df_heredoc_of(ins, str_trim(word)) == first;
+        free(word);
+        char *script = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&script, &size);
+        if (f && bare)
+            fputs(first->body, f);
+        for (size_t i = 0; f && !bare && i <= ins->nheredocs; i++) {
+            if (i == 0)
+                fprintf(f, "%s\n", line);
+            else
+                fprintf(f, "%s%s\n", ins->heredocs[i - 1].body, ins->heredocs[i - 1].name);
         }
-        bool bare = here && strspn(line, " \t") == (size_t)(here - line);
-        char *script = bare ? str_printf("%s", ins->heredoc)
-                            : str_printf("%s\n%s%s%s\n", line, ins->heredoc,
-                                         str_has_suffix(ins->heredoc, "\n") ? "" : "\n", delim);
-        int r = script ? shell_form(s, script, argv) : -ENOMEM;
+        int r = f && fclose(f) == 0 ? shell_form(s, script, argv) : -ENOMEM;
         free(script);
         return r;
     }

@@ -222,26 +222,6 @@ static int add_download(const char *url, struct copy_job *j)
     return r;
 }
 
-/* The heredoc word of COPY/ADD ("<<EOF", "<<-EOF", "<<'EOF'"): its name, as
- * the parser reads it (quotes removed).  The parser keeps the body of the
- * instruction's one heredoc in ins->heredoc. */
-static bool heredoc_word(const struct df_instruction *ins, const char *word, char *name,
-                         size_t size)
-{
-    const char *w = word + strspn(word, "0123456789");
-    if (ins->json || !ins->heredoc || strncmp(w, "<<", 2) != 0)
-        return false;
-    w += 2 + (w[2] == '-');
-    if (!*w || strchr(w, '<'))
-        return false;
-    size_t len = 0;
-    for (; *w && len + 1 < size; w++)
-        if (*w != '"' && *w != '\'' && *w != '\\')
-            name[len++] = *w;
-    name[len] = '\0';
-    return true;
-}
-
 /* The body with its quotes escaped, so that df_expand() expands $VARS but
  * leaves quotes as written (BuildKit does the same for COPY heredocs); an
  * escaped character stays escaped. */
@@ -264,21 +244,22 @@ static char *escape_quotes(const char *body, char escape)
 /* COPY <<EOF /dest: the body is a file named after the heredoc (mode 0644),
  * with $VARS expanded unless the name was quoted (<<"EOF"). */
 static int add_heredoc(struct builder *b, struct stage *s, const struct df_instruction *ins,
-                       const char *name, struct copy_job *j)
+                       const struct df_heredoc *hd, struct copy_job *j)
 {
+    const char *name = hd->name;
     char *body = NULL, path[PATH_MAX];
     struct copy_src *src;
     int r = 0;
     if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
         return ins_error(b, ins, EINVAL, "heredoc <<%s cannot be a file name", name);
-    if (ins->heredoc_expand) {
-        char *quoted = escape_quotes(ins->heredoc, b->df.escape);
+    if (hd->expand) {
+        char *quoted = escape_quotes(hd->body, b->df.escape);
         r = quoted ? bld_expand(b, s, quoted, &body) : err_set(ENOMEM, "heredoc");
         free(quoted);
         if (r < 0)
             return ins_error(b, ins, -r, "heredoc <<%s: %s", name, err_msg());
     }
-    const char *text = body ? body : ins->heredoc;
+    const char *text = body ? body : hd->body;
     r = add_own_source(j, name, &src);
     if (r == 0) {
         snprintf(path, sizeof(path), "%s/%s", src->dir, name);
@@ -295,16 +276,16 @@ static int collect_sources(struct builder *b, struct stage *s, const struct df_i
                            struct copy_job *j)
 {
     size_t n = ins->args.len;
-    char name[256];
+    const struct df_heredoc *hd;
     if (n < 2)
         return err_setx(EINVAL, "%s requires at least two arguments", ins->cmd);
-    if (heredoc_word(ins, ins->args.v[n - 1], name, sizeof(name)))
+    if (df_heredoc_of(ins, ins->args.v[n - 1]))
         return ins_error(b, ins, EINVAL, "%s: a heredoc cannot be the destination", ins->cmd);
     int r = bld_expand(b, s, ins->args.v[n - 1], &j->dest);
     for (size_t i = 0; r == 0 && i + 1 < n; i++) {
         char *src = NULL;
-        if (heredoc_word(ins, ins->args.v[i], name, sizeof(name))) {
-            r = add_heredoc(b, s, ins, name, j);
+        if ((hd = df_heredoc_of(ins, ins->args.v[i]))) {
+            r = add_heredoc(b, s, ins, hd, j);
             continue;
         }
         r = bld_expand(b, s, ins->args.v[i], &src);

@@ -612,14 +612,34 @@ static int parse_instruction(struct parser *ps, const char *line, struct df_inst
  * (<<"EOF") turns off variable expansion in the body.
  */
 
-struct heredoc {
-    char *name;
-    bool chomp, expand;
-};
+/* Is the word (n bytes at p) a heredoc opener, "<<EOF", "<<-EOF", "<<'EOF'",
+ * "3<<EOF"?  Then fill hd: its name without quotes (malloc'ed), chomp, expand. */
+static int heredoc_opener(const char *p, size_t n, struct df_heredoc *hd, bool *chomp, bool *is)
+{
+    size_t digits = strspn(p, "0123456789"); /* 3<<EOF: a file descriptor */
+    *is = false;
+    if (n < digits + 3 || strncmp(p + digits, "<<", 2) != 0)
+        return 0;
+    const char *w = p + digits + 2, *end = p + n;
+    *chomp = *w == '-';
+    w += *chomp;
+    if (w == end || memchr(w, '<', (size_t)(end - w)))
+        return 0;
+    if (!(hd->name = malloc((size_t)(end - w) + 1)))
+        return -ENOMEM;
+    size_t len = 0;
+    for (const char *c = w; c < end; c++) /* <<"EOF" and <<'EOF' name EOF */
+        if (*c != '"' && *c != '\'' && *c != '\\')
+            hd->name[len++] = *c;
+    hd->name[len] = '\0';
+    hd->expand = len == (size_t)(end - w);
+    *is = true;
+    return 0;
+}
 
-/* The heredoc word of a shell-form RUN/COPY/ADD, if any (hd->name NULL if none). */
-static int find_heredoc(const struct parser *ps, const struct df_instruction *ins,
-                        struct heredoc *hd)
+/* Every heredoc opener of a shell-form RUN/COPY/ADD, in order, into
+ * ins->heredocs (names only; the bodies come next, in the same order). */
+static int find_heredocs(const struct parser *ps, struct df_instruction *ins, bool **chomps)
 {
     const char *open;
     size_t n;
@@ -629,42 +649,43 @@ static int find_heredoc(const struct parser *ps, const struct df_instruction *in
     for (size_t i = 0; i < ins->args.len; i++) {
         for (const char *p = skip_blanks(ins->args.v[i]); *p; p = skip_blanks(p + n)) {
             n = word_length(p, ps->escape, &open);
-            size_t digits = strspn(p, "0123456789"); /* 3<<EOF: a file descriptor */
-            if (n < digits + 3 || strncmp(p + digits, "<<", 2) != 0)
-                continue;
-            const char *w = p + digits + 2, *end = p + n;
-            bool chomp = *w == '-';
-            w += chomp;
-            if (w == end || memchr(w, '<', (size_t)(end - w)))
-                continue;
-            if (hd->name)
-                return error_at(ps, ins->line, ins->column,
-                                "only one heredoc per instruction is supported here");
-            if (!(hd->name = malloc((size_t)(end - w) + 1)))
+            struct df_heredoc hd = {0};
+            bool chomp, is;
+            if (heredoc_opener(p, n, &hd, &chomp, &is) < 0)
                 return err_set(ENOMEM, "%s", ps->name);
-            size_t len = 0;
-            for (; w < end; w++) /* <<"EOF" and <<'EOF' name EOF */
-                if (*w != '"' && *w != '\'' && *w != '\\')
-                    hd->name[len++] = *w;
-            hd->name[len] = '\0';
-            hd->chomp = chomp;
-            hd->expand = len == (size_t)(end - (p + digits + 2 + chomp));
+            if (!is)
+                continue;
+            struct df_heredoc *v = realloc(ins->heredocs, (ins->nheredocs + 1) * sizeof(*v));
+            bool *c = realloc(*chomps, (ins->nheredocs + 1) * sizeof(*c));
+            if (c)
+                *chomps = c;
+            if (!v || !c) {
+                free(hd.name);
+                free(v ? v : ins->heredocs);
+                ins->heredocs = NULL;
+                ins->nheredocs = 0;
+                return err_set(ENOMEM, "%s", ps->name);
+            }
+            ins->heredocs = v;
+            (*chomps)[ins->nheredocs] = chomp;
+            v[ins->nheredocs++] = hd;
         }
     }
     return 0;
 }
 
-/* Read the heredoc's body: the lines up to the one that is its name. */
-static int read_heredoc(struct parser *ps, const struct heredoc *hd, struct df_instruction *ins)
+/* Read a heredoc's body: the lines up to the one that is its name. */
+static int read_heredoc(struct parser *ps, const struct df_instruction *ins, struct df_heredoc *hd,
+                        bool chomp)
 {
     const char *s;
     size_t n, size;
     bool closed = false;
-    FILE *body = open_memstream(&ins->heredoc, &size);
+    FILE *body = open_memstream(&hd->body, &size);
     if (!body)
         return err_set(ENOMEM, "%s", ps->name);
     while (!closed && next_line(ps, &s, &n)) {
-        while (hd->chomp && n > 0 && *s == '\t')
+        while (chomp && n > 0 && *s == '\t')
             s++, n--;
         closed = n == strlen(hd->name) && memcmp(s, hd->name, n) == 0;
         if (!closed) {
@@ -674,12 +695,25 @@ static int read_heredoc(struct parser *ps, const struct heredoc *hd, struct df_i
     }
     if (fclose(body) != 0)
         return err_set(ENOMEM, "%s", ps->name);
-    ins->heredoc_expand = hd->expand;
     if (!closed)
         return error_at(ps, ins->line, ins->column,
                         "unterminated heredoc: expected a line '%s' before the end of the file",
                         hd->name);
     return 0;
+}
+
+const struct df_heredoc *df_heredoc_of(const struct df_instruction *ins, const char *word)
+{
+    struct df_heredoc hd = {0};
+    bool chomp, is;
+    const struct df_heredoc *found = NULL;
+    if (ins->json || heredoc_opener(word, strlen(word), &hd, &chomp, &is) < 0 || !is)
+        return NULL;
+    for (size_t i = 0; !found && i < ins->nheredocs; i++)
+        if (strcmp(ins->heredocs[i].name, hd.name) == 0)
+            found = &ins->heredocs[i];
+    free(hd.name);
+    return found;
 }
 
 /* ---- 7. The whole file ----------------------------------------------------------------------- */
@@ -689,7 +723,11 @@ static void free_instruction(struct df_instruction *ins)
     free(ins->cmd);
     strv_free(&ins->flags);
     strv_free(&ins->args);
-    free(ins->heredoc);
+    for (size_t i = 0; i < ins->nheredocs; i++) {
+        free(ins->heredocs[i].name);
+        free(ins->heredocs[i].body);
+    }
+    free(ins->heredocs);
     free(ins->original);
     if (ins->trigger) {
         free_instruction(ins->trigger);
@@ -731,13 +769,13 @@ static int check_starts_with_from(const struct parser *ps, const struct dockerfi
 static int add_instruction(struct parser *ps, struct dockerfile *df)
 {
     struct df_instruction ins = {0};
-    struct heredoc hd = {0};
+    bool *chomps = NULL;
     int ret = parse_instruction(ps, ps->text, &ins);
     if (ret == 0)
-        ret = find_heredoc(ps, &ins, &hd);
-    if (ret == 0 && hd.name)
-        ret = read_heredoc(ps, &hd, &ins);
-    free(hd.name);
+        ret = find_heredocs(ps, &ins, &chomps);
+    for (size_t i = 0; ret == 0 && i < ins.nheredocs; i++)
+        ret = read_heredoc(ps, &ins, &ins.heredocs[i], chomps[i]);
+    free(chomps);
     if (ret == 0) {
         struct df_instruction *v = realloc(df->v, (df->n + 1) * sizeof(*v));
         if (!v)
@@ -805,9 +843,13 @@ static json_t *instruction_json(const struct df_instruction *ins)
     json_object_set_new(o, "flags", jstrv(&ins->flags));
     json_object_set_new(o, "args", jstrv(&ins->args));
     json_object_set_new(o, "json", json_boolean(ins->json));
-    if (ins->heredoc) {
-        json_object_set_new(o, "heredoc", jstr(ins->heredoc));
-        json_object_set_new(o, "heredoc_expand", json_boolean(ins->heredoc_expand));
+    if (ins->nheredocs) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < ins->nheredocs; i++)
+            json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "name", ins->heredocs[i].name,
+                                                  "body", ins->heredocs[i].body, "expand",
+                                                  ins->heredocs[i].expand));
+        json_object_set_new(o, "heredocs", list);
     }
     if (ins->trigger)
         json_object_set_new(o, "trigger", instruction_json(ins->trigger));

@@ -27,6 +27,15 @@
 
 #include "str.h"
 
+/* RUN <<EOF, COPY <<EOF /dest: the lines after the instruction, up to a line
+ * "EOF", make a file.  Several heredocs follow one another in their order on
+ * the line: COPY <<A <<B /dir/. */
+struct df_heredoc {
+    char *name;  /* the delimiter, quotes removed: EOF */
+    char *body;  /* the lines up to it, each ending in '\n' (leading tabs removed for <<-) */
+    bool expand; /* false when the name was quoted: <<"EOF" (no variable expansion) */
+};
+
 struct df_instruction {
     char *cmd;      /* upper case: "FROM", "RUN", "COPY"... */
     strv_t flags;   /* "--from=build", "--chown=1:1" (not expanded; quotes removed, as Docker) */
@@ -34,11 +43,11 @@ struct df_instruction {
                      * rest of the line (continuations joined, comments inside removed);
                      * key/value instructions (ENV, LABEL, ARG): words as written */
     bool json;      /* exec form (a JSON array) */
-    char *heredoc;  /* RUN <<EOF ... EOF: the body, or NULL */
     char *original; /* the instruction as written, on one line (for "Step 2/5 : ...") */
     int line;       /* 1-based line and column where the instruction starts */
     int column;
-    bool heredoc_expand;            /* false when the name was quoted: RUN <<"EOF" */
+    struct df_heredoc *heredocs; /* shell-form RUN, COPY, ADD: in the order of the line */
+    size_t nheredocs;
     struct df_instruction *trigger; /* ONBUILD: the trigger, parsed (args[0]: as written) */
 };
 
@@ -53,7 +62,7 @@ struct df_instruction {
  *   ARG                  "K" or "K=DEFAULT" words as written; use df_key_values()
  *   HEALTHCHECK          "NONE", or "CMD" followed by the command (json tells its form)
  *   ONBUILD              one element, the trigger as written ("RUN make"); see trigger
- * A heredoc word stays in args ("<<EOF"; "python3 <<EOF" for RUN); its body is in heredoc.
+ * A heredoc word stays in args ("<<EOF"; "python3 <<EOF" for RUN); its body is in heredocs.
  * Nothing is expanded: the builder calls df_expand() on each word, as Docker does for
  * ADD COPY ENV EXPOSE FROM LABEL STOPSIGNAL USER VOLUME WORKDIR (not RUN CMD ENTRYPOINT). */
 
@@ -90,6 +99,10 @@ int df_unset_refs(const char *word, const strv_t *env, char escape, strv_t *unse
  * escapes removed, each value expanded with env first.  ARG without a
  * default gives "K" with no "=". */
 int df_key_values(const struct df_instruction *ins, const strv_t *env, char escape, strv_t *pairs);
+
+/* The heredoc that word ("<<EOF", "<<-'EOF'"...) opens in ins, or NULL when
+ * word is not a heredoc opener of ins. */
+const struct df_heredoc *df_heredoc_of(const struct df_instruction *ins, const char *word);
 
 /* The instruction as JSON (for `img parse`): {"cmd", "flags", "args", "json", "line"...}.
  * {"escape", "syntax", "instructions": [...]}; malloc'ed, NULL if out of memory. */

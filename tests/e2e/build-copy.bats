@@ -267,19 +267,29 @@ DF
     [ "$output" = "version 2" ]
 }
 
-@test "COPY with several heredocs writes one file each" {
-    skip "the Dockerfile parser (labs/04-images) accepts one heredoc per instruction"
+@test "several heredocs: COPY writes one file each, RUN feeds each to its command" {
     dockerfile <<'DF'
 FROM busybox
-COPY <<A <<B /dir/
-first
+ENV WHO=students
+COPY <<A <<"B" /dir/
+first $WHO
 A
-second
+second $WHO
 B
+RUN <<one cat > /one && <<-two cat > /two && cat /one /two > /both
+1 $WHO
+one
+	2
+	two
+RUN <<EOF
+echo bare script > /bare
+EOF
 DF
     md build -t here:4 "$CTX" >/dev/null
     run md run --rm here:4 cat /dir/A /dir/B
-    [ "$output" = "$(printf 'first\nsecond')" ]
+    [ "$output" = "$(printf 'first students\nsecond $WHO')" ]
+    run md run --rm here:4 cat /both /bare
+    [ "$output" = "$(printf '1 students\n2\nbare script')" ]
 }
 
 # ---- --chmod -------------------------------------------------------------------------------

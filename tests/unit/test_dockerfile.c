@@ -376,11 +376,14 @@ static void run_heredoc_takes_the_following_lines(void **state)
     struct dockerfile df = parse("FROM a\nRUN <<EOF\necho $HOME\n  indented\nEOF\n"
                                  "RUN <<-\"END\" bash\n\t\techo tab\n\tEND\nCMD x\n");
     assert_args(&df.v[1].args, 1, "<<EOF");
-    assert_string_equal(df.v[1].heredoc, "echo $HOME\n  indented\n");
-    assert_true(df.v[1].heredoc_expand);
+    assert_int_equal(df.v[1].nheredocs, 1);
+    assert_string_equal(df.v[1].heredocs[0].name, "EOF");
+    assert_string_equal(df.v[1].heredocs[0].body, "echo $HOME\n  indented\n");
+    assert_true(df.v[1].heredocs[0].expand);
     assert_args(&df.v[2].args, 1, "<<-\"END\" bash");
-    assert_string_equal(df.v[2].heredoc, "echo tab\n");
-    assert_false(df.v[2].heredoc_expand);
+    assert_string_equal(df.v[2].heredocs[0].name, "END");
+    assert_string_equal(df.v[2].heredocs[0].body, "echo tab\n");
+    assert_false(df.v[2].heredocs[0].expand);
     assert_int_equal(df.v[3].line, 9);
     df_free(&df);
 }
@@ -390,10 +393,30 @@ static void copy_heredoc_names_a_file(void **state)
     struct dockerfile df = parse("FROM a\nCOPY <<EOF /etc/motd\nhello\nEOF\n"
                                  "RUN echo '<<EOF' && cat <<'X' >/f\nbody\nX\n");
     assert_args(&df.v[1].args, 2, "<<EOF", "/etc/motd");
-    assert_string_equal(df.v[1].heredoc, "hello\n");
-    assert_string_equal(df.v[2].heredoc, "body\n");
-    assert_false(df.v[2].heredoc_expand);
-    assert_null(df.v[0].heredoc);
+    assert_string_equal(df.v[1].heredocs[0].body, "hello\n");
+    assert_ptr_equal(df_heredoc_of(&df.v[1], "<<EOF"), &df.v[1].heredocs[0]);
+    assert_null(df_heredoc_of(&df.v[1], "/etc/motd"));
+    assert_int_equal(df.v[2].nheredocs, 1);
+    assert_string_equal(df.v[2].heredocs[0].body, "body\n");
+    assert_false(df.v[2].heredocs[0].expand);
+    assert_ptr_equal(df_heredoc_of(&df.v[2], "<<'X'"), &df.v[2].heredocs[0]);
+    assert_int_equal(df.v[0].nheredocs, 0);
+    df_free(&df);
+    /* several heredocs: the bodies follow one another, in the order of the line */
+    df = parse(
+        "FROM a\nCOPY <<A <<-\"B\" /dir/\na $X\nA\n\tb\n\tB\nRUN <<one cat && 3<<two cat\n1\none\n"
+        "2\ntwo\n");
+    assert_int_equal(df.v[1].nheredocs, 2);
+    assert_string_equal(df.v[1].heredocs[0].name, "A");
+    assert_string_equal(df.v[1].heredocs[0].body, "a $X\n");
+    assert_true(df.v[1].heredocs[0].expand);
+    assert_string_equal(df.v[1].heredocs[1].name, "B");
+    assert_string_equal(df.v[1].heredocs[1].body, "b\n");
+    assert_false(df.v[1].heredocs[1].expand);
+    assert_ptr_equal(df_heredoc_of(&df.v[1], "<<-\"B\""), &df.v[1].heredocs[1]);
+    assert_int_equal(df.v[2].nheredocs, 2);
+    assert_string_equal(df.v[2].heredocs[1].name, "two");
+    assert_string_equal(df.v[2].heredocs[1].body, "2\n");
     df_free(&df);
 }
 
@@ -402,8 +425,9 @@ static void heredoc_errors(void **state)
     parse_fails("FROM a\nRUN <<EOF\necho\n",
                 "Dockerfile:2:1: unterminated heredoc: expected a line 'EOF' before the end of "
                 "the file");
-    parse_fails("FROM a\nCOPY <<A <<B /x\na\nA\nb\nB\n",
-                "Dockerfile:2:1: only one heredoc per instruction is supported here");
+    parse_fails("FROM a\nCOPY <<A <<B /x\na\nA\nb\n",
+                "Dockerfile:2:1: unterminated heredoc: expected a line 'B' before the end of "
+                "the file");
 }
 
 /* ---- expansion ---- */
