@@ -781,23 +781,11 @@ static int final_labels(struct builder *b, struct stage *s)
     return image_add(b->st, s->config, s->layers, s->nlayers, NULL, s->id);
 }
 
-static int build(struct builder *b, int *exit_code)
+static int build(struct builder *b, char *text, int *exit_code)
 {
-    char path[PATH_MAX], *text = NULL;
     struct stage *cur = NULL;
     int r;
-    const char *file = b->o->file ? b->o->file : "Dockerfile";
-    if (file[0] == '/' || !b->o->file)
-        snprintf(path, sizeof(path), "%s%s%s", file[0] == '/' ? "" : b->context,
-                 file[0] == '/' ? "" : "/", file);
-    else
-        snprintf(path, sizeof(path), "%s", file);
-    if ((r = file_read_all(path, &text, NULL)) < 0)
-        return err_wrap(r, "unable to read the Dockerfile");
-    snprintf(b->df_name, sizeof(b->df_name), "%s",
-             str_has_suffix(path, "/Dockerfile") ? "Dockerfile" : path);
     r = df_parse(b->df_name, text, &b->df);
-    free(text);
     if (r < 0)
         return r;
     b->steps = (int)b->df.n;
@@ -814,7 +802,7 @@ static int build(struct builder *b, int *exit_code)
         if (r <= -1000) {
             *exit_code = -(r + 1000);
             r = -EIO;
-        } else if (r < 0) { /* where, in the Dockerfile */
+        } else if (r < 0 && !str_has_prefix(err_msg(), b->df_name)) { /* where, if not said */
             r = err_wrap(r, "%s:%d:%d: %s", b->df_name, ins->line, ins->column, ins->cmd);
         }
         fflush(stdout);
@@ -947,27 +935,32 @@ int cmd_build(const struct md_global *g, int argc, char **argv)
         code = md_fail("build");
         goto out;
     }
-    char filtered[PATH_MAX + 32], spool[PATH_MAX + 32], dockerfile[PATH_MAX + 16];
+    char filtered[PATH_MAX + 32], spool[PATH_MAX + 32], *text = NULL;
     snprintf(filtered, sizeof(filtered), "%s/build-cache/context-%d", g->root, (int)getpid());
     snprintf(spool, sizeof(spool), "%s/build-cache/stdin-%d", g->root, (int)getpid());
     bld_sweep(g->root);
-    if (from_stdin) {
-        bool dockerfile_only = false;
+    bool dockerfile_only = false;
+    if (from_stdin && o.file && strcmp(o.file, "-") == 0)
+        r = err_setx(EINVAL, "-f - and the context - cannot both come from stdin");
+    else if (from_stdin)
         r = bld_context_stdin(&b, spool, &dockerfile_only);
-        if (dockerfile_only || (o.file && o.file[0] != '/')) { /* -f: inside the tar */
-            snprintf(dockerfile, sizeof(dockerfile), "%s/%s", b.context,
-                     o.file && !dockerfile_only ? o.file : "Dockerfile");
-            o.file = dockerfile;
-        }
-    }
-    if (!o.file) { /* the Dockerfile is read from the real context */
-        snprintf(dockerfile, sizeof(dockerfile), "%s/Dockerfile", b.context);
-        o.file = dockerfile;
-    }
+    /* the Dockerfile: -f - (stdin), -f PATH as given, or a file of the context,
+     * read inside it (a symlink there cannot name a file of the host) */
+    const char *in_context = dockerfile_only || !o.file       ? "Dockerfile"
+                             : from_stdin && o.file[0] != '/' ? o.file
+                                                              : NULL;
+    snprintf(b.df_name, sizeof(b.df_name), "%s", in_context ? in_context : o.file);
+    if (r == 0 && in_context)
+        r = bld_read_in_context(b.context, in_context, &text);
+    else if (r == 0)
+        r = bld_read_file(strcmp(o.file, "-") == 0 ? NULL : o.file, &text);
+    if (r < 0)
+        r = err_wrap(r, "unable to read the Dockerfile");
     if (r == 0)
         r = bld_dockerignore(&b, filtered);
     if (r == 0)
-        r = build(&b, &exit_code);
+        r = build(&b, text, &exit_code);
+    free(text);
     remove_tree(filtered);
     remove_tree(spool);
     if (r < 0) {

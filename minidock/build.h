@@ -97,5 +97,10 @@ bool bld_is_archive(const char *path);
 int bld_context_stdin(struct builder *b, const char *tmp, bool *dockerfile_only);
 /* Remove the scratch directories of builds that were killed. */
 void bld_sweep(const char *root);
+/* Read the file rel of the context, resolved inside it (RESOLVE_IN_ROOT), a
+ * regular file of at most 16 MiB; -ENOENT (no message) when missing. */
+int bld_read_in_context(const char *context, const char *rel, char **out);
+/* Read a Dockerfile the user named (path NULL: stdin), at most 16 MiB. */
+int bld_read_file(const char *path, char **out);
 
 #endif

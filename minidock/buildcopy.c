@@ -14,15 +14,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fts.h>
-#include <glob.h>
+#include <dirent.h>
+#include <fnmatch.h>
 #include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -68,10 +71,7 @@ static int ins_error(const struct builder *b, const struct df_instruction *ins, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    /* the name build() gave the parser */
-    const char *file =
-        b->o->file && !str_has_suffix(b->o->file, "/Dockerfile") ? b->o->file : "Dockerfile";
-    return err_setx(errnum, "%s:%d:%d: %s", file, ins->line, ins->column, msg);
+    return err_setx(errnum, "%s:%d:%d: %s", b->df_name, ins->line, ins->column, msg);
 }
 
 /* ---------------------------------------------------------------------------
@@ -157,14 +157,161 @@ static bool leaves_context(const char *path)
     return out;
 }
 
-/* A file of the context (rel: relative to it); ADD extracts local archives. */
-static int add_context_path(struct copy_job *j, const char *rel)
+/* ---- sources inside the context ----------------------------------------------------------
+ *
+ * The context is untrusted: a symlink in it ("link -> /etc") must not lead
+ * a COPY, a wildcard, the hash or ADD's unpacking to the host.  So every
+ * source is resolved inside the context, as if it were the root (openat2
+ * RESOLVE_IN_ROOT: "link/x" is context/etc/x), and turned into its real path
+ * below the context, where no component but the last can be a symlink.
+ * Nothing after that follows the last component.
+ */
+
+static int open_in(int rootfd, const char *rel, int flags)
 {
-    char path[PATH_MAX];
+    struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    return (int)syscall(SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof(how));
+}
+
+/* The path of fd below the directory whose real path is root ("" for root
+ * itself); -EXDEV if it is not below it. */
+static int path_below(int fd, const char *root, char *out, size_t size)
+{
+    char proc[64], real[PATH_MAX];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(proc, real, sizeof(real) - 1);
+    if (n < 0)
+        return -errno;
+    real[n] = '\0';
+    size_t len = strlen(root);
+    if (strncmp(real, root, len) != 0 || (real[len] != '/' && real[len] != '\0'))
+        return -EXDEV;
+    snprintf(out, size, "%s", real[len] == '/' ? real + len + 1 : "");
+    return 0;
+}
+
+/* rel (relative to the directory root, a real path) as a real path below
+ * root: the directories on the way resolved inside root, the last
+ * component kept as it is ("a/link" stays a link).  -ENOENT when missing. */
+static int resolve_source(const char *root, const char *rel, char *out, size_t size)
+{
+    char dir[PATH_MAX], base[NAME_MAX + 1] = "";
+    snprintf(dir, sizeof(dir), "%s", rel);
+    size_t len = strlen(dir);
+    bool trailing = len > 0 && dir[len - 1] == '/'; /* "link/": what the link leads to */
+    while (len > 0 && dir[len - 1] == '/')
+        dir[--len] = '\0';
+    char *slash = strrchr(dir, '/');
+    const char *last = slash ? slash + 1 : dir;
+    if (!trailing && strcmp(last, ".") != 0 && strcmp(last, "..") != 0 &&
+        strlen(last) <= NAME_MAX) {
+        snprintf(base, sizeof(base), "%s", last);
+        if (slash)
+            *slash = '\0';
+        else
+            dir[0] = '\0';
+    }
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return -errno;
+    int fd = open_in(rootfd, dir, O_PATH | O_DIRECTORY);
+    int r = fd < 0 ? -errno : 0;
+    struct stat st;
+    if (r == 0 && base[0] && fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        r = -errno;
+    char below[PATH_MAX];
+    if (r == 0)
+        r = path_below(fd, root, below, sizeof(below));
+    if (r == 0 &&
+        snprintf(out, size, "%s%s%s", below, below[0] && base[0] ? "/" : "", base) >= (int)size)
+        r = -ENAMETOOLONG;
+    if (fd >= 0)
+        close(fd);
+    close(rootfd);
+    return r;
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expand the wildcards of pattern (* ? [...], per component, as glob(3))
+ * inside root: each directory is opened inside it, so a symlink cannot take
+ * the match out.  The matches (relative to root) are sorted. */
+static int glob_in_root(const char *root, const char *pattern, strv_t *out)
+{
+    strv_t cur = {0}, next = {0};
+    char *copy = strdup(pattern), *save = NULL;
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int r = !copy ? -ENOMEM : rootfd < 0 ? -errno : strv_push(&cur, "");
+    for (char *part = r == 0 ? strtok_r(copy, "/", &save) : NULL; part && r == 0;
+         part = strtok_r(NULL, "/", &save)) {
+        if (strcmp(part, ".") == 0)
+            continue;
+        for (size_t i = 0; r == 0 && i < cur.len; i++) {
+            const char *at = cur.v[i];
+            if (!strpbrk(part, "*?[")) { /* a plain name: keep it if it exists */
+                char *path = str_printf("%s%s%s", at, at[0] ? "/" : "", part);
+                int fd = path ? open_in(rootfd, path, O_PATH) : -1;
+                if (fd >= 0) {
+                    close(fd);
+                    r = strv_push(&next, path);
+                }
+                free(path);
+                continue;
+            }
+            int fd = open_in(rootfd, at, O_RDONLY | O_DIRECTORY);
+            DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+            if (fd >= 0 && !d)
+                close(fd);
+            for (struct dirent *e; d && r == 0 && (e = readdir(d));) {
+                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+                    fnmatch(part, e->d_name, FNM_PERIOD) != 0)
+                    continue;
+                char *path = str_printf("%s%s%s", at, at[0] ? "/" : "", e->d_name);
+                r = path ? strv_push(&next, path) : -ENOMEM;
+                free(path);
+            }
+            if (d)
+                closedir(d);
+        }
+        strv_free(&cur);
+        cur = next;
+        next = (strv_t){0};
+    }
+    if (r == 0 && cur.len == 1 && !cur.v[0][0]) /* nothing but "/" or "." */
+        strv_free(&cur);
+    if (r == 0)
+        qsort(cur.v, cur.len, sizeof(*cur.v), by_string);
+    if (r == 0)
+        *out = cur;
+    else
+        strv_free(&cur);
+    free(copy);
+    if (rootfd >= 0)
+        close(rootfd);
+    return r;
+}
+
+/* A source of the context (rel: as written, relative to it), resolved
+ * inside it; ADD extracts local archives (regular files only: a symlink is
+ * copied as a symlink). */
+static int add_context_path(const struct df_instruction *ins, struct copy_job *j, const char *rel)
+{
+    char real[PATH_MAX], path[PATH_MAX * 2];
     struct stat st;
     struct copy_src *src;
-    snprintf(path, sizeof(path), "%s/%s", j->context, rel);
-    int r = add_source(j, j->context, rel, &src);
+    int r = resolve_source(j->context, rel, real, sizeof(real));
+    if (r == -ENOENT || r == -ENOTDIR)
+        return err_setx(ENOENT,
+                        "%s %s: file not found in build context or excluded by .dockerignore",
+                        ins->cmd, rel);
+    if (r < 0)
+        return err_set(-r, "%s %s", ins->cmd, rel);
+    snprintf(path, sizeof(path), "%s%s%s", j->context, real[0] ? "/" : "", real);
+    r = add_source(j, j->context, real[0] ? real : ".", &src);
     if (r == 0 && j->add && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
         src->unpack = bld_is_archive(path);
     return r;
@@ -173,26 +320,24 @@ static int add_context_path(struct copy_job *j, const char *rel)
 /* A source word of the context: a path, or a pattern with * ? [. */
 static int add_context_source(const struct df_instruction *ins, const char *src, struct copy_job *j)
 {
-    char path[PATH_MAX];
-    struct stat st;
     int r = 0;
-    if (src[0] == '/' ? leaves_context(src + 1) : leaves_context(src))
+    while (*src == '/')
+        src++;
+    if (leaves_context(src))
         return err_setx(EPERM, "forbidden path outside the build context: %s", src);
-    snprintf(path, sizeof(path), "%s/%s", j->context, src);
     if (strpbrk(src, "*?[")) {
-        glob_t gl;
-        if (glob(path, 0, NULL, &gl) != 0)
-            return err_setx(ENOENT, "no source files were specified: %s", src);
-        for (size_t k = 0; r == 0 && k < gl.gl_pathc; k++)
-            r = add_context_path(j, gl.gl_pathv[k] + strlen(j->context) + 1);
-        globfree(&gl);
+        strv_t matches = {0};
+        r = glob_in_root(j->context, src, &matches);
+        if (r < 0)
+            return err_set(-r, "%s %s", ins->cmd, src);
+        if (matches.len == 0)
+            r = err_setx(ENOENT, "no source files were specified: %s", src);
+        for (size_t k = 0; r == 0 && k < matches.len; k++)
+            r = add_context_path(ins, j, matches.v[k]);
+        strv_free(&matches);
         return r;
     }
-    if (lstat(path, &st) < 0)
-        return err_setx(ENOENT,
-                        "%s %s: file not found in build context or excluded by .dockerignore",
-                        ins->cmd, src);
-    return add_context_path(j, src[0] == '/' ? src + 1 : src);
+    return add_context_path(ins, j, src[0] ? src : ".");
 }
 
 /* ADD URL: downloaded into the scratch directory.  The file's name is the
@@ -413,7 +558,12 @@ static int extract_archive(const struct copy_src *src, int dirfd)
         return err_set(errno, "readlink %s", proc);
     at[n] = '\0';
     snprintf(archive, sizeof(archive), "%s/%s", src->dir, src->path);
-    return layer_apply(archive, at, LAYER_FLATTEN, NULL);
+    int fd = open(archive, O_RDONLY | O_NOFOLLOW | O_CLOEXEC); /* resolved: see resolve_source */
+    if (fd < 0)
+        return err_set(errno, "open %s", src->path);
+    int r = layer_apply_fd(fd, at, LAYER_FLATTEN, NULL);
+    close(fd);
+    return r;
 }
 
 /* A directory's contents, an archive's, or files, into the directory dest. */
@@ -457,16 +607,57 @@ static int copy_to_path(const struct copy_job *j, const struct copy_src *src, in
     return r < 0 ? r : md_copy_path(srcfd, spath, rootfd, j->dest, "the image", co);
 }
 
+/* --chown=NAME: looked up in the image's /etc/passwd and /etc/group by a
+ * process chrooted into the image, so that a symlink in the image (/etc ->
+ * /somewhere/on/the/host) resolves inside it, as it will in a container. */
+struct owner_answer {
+    int r;
+    uid_t uid;
+    gid_t gid;
+    char msg[512];
+};
+
+static int resolve_owner(const char *root_path, const char *spec, uid_t *uid, gid_t *gid)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return err_set(errno, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct owner_answer a = {0};
+        char home[64];
+        close(p[0]);
+        if (chroot(root_path) < 0 || chdir("/") < 0)
+            a.r = err_set(errno, "chroot %s", root_path);
+        else
+            a.r = sec_resolve_user("/etc", spec, &a.uid, &a.gid, home, sizeof(home));
+        if (a.r < 0)
+            snprintf(a.msg, sizeof(a.msg), "%s", err_msg());
+        _exit(fd_write_all(p[1], &a, sizeof(a)) < 0 ? 1 : 0);
+    }
+    close(p[1]);
+    struct owner_answer a = {.r = -EIO};
+    ssize_t n = pid > 0 ? read(p[0], &a, sizeof(a)) : -1;
+    close(p[0]);
+    if (pid < 0)
+        return err_set(errno, "fork");
+    waitpid(pid, NULL, 0);
+    if (n != (ssize_t)sizeof(a))
+        return err_setx(EIO, "--chown=%s: the lookup failed", spec);
+    if (a.r < 0)
+        return err_setx(-a.r, "%s", a.msg);
+    *uid = a.uid;
+    *gid = a.gid;
+    return 0;
+}
+
 /* In the child: copy every source to dest inside root. */
 static int copy_sources(const struct copy_job *j, int rootfd, const char *root_path)
 {
     struct cp_opts co = {.chown = true, .chmod = j->has_chmod, .mode = j->chmod};
     int r = 0;
-    if (j->has_chown) {
-        char etc[PATH_MAX + 8], home[64];
-        snprintf(etc, sizeof(etc), "%s/etc", root_path);
-        r = sec_resolve_user(etc, j->chown, &co.uid, &co.gid, home, sizeof(home));
-    }
+    if (j->has_chown)
+        r = resolve_owner(root_path, j->chown, &co.uid, &co.gid);
     bool to_dir = str_has_suffix(j->dest, "/") || j->n > 1;
     for (size_t i = 0; r == 0 && i < j->n; i++) {
         const struct copy_src *src = &j->v[i];
@@ -512,6 +703,7 @@ static int copy_in_overlay(struct builder *b, struct stage *s, const struct copy
     pid_t pid = fork();
     if (pid == 0) {
         close(pipefd[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed build stops its copy too */
         const char *root = upper;
         r = unshare(CLONE_NEWNS) < 0 ? err_set(errno, "unshare") : 0;
         if (r == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -102,10 +104,12 @@ static int copy_kept(const char *path, const struct stat *st, int type, struct F
 /* When the context has a .dockerignore, copy what it keeps to tmp. */
 int bld_dockerignore(struct builder *b, const char *tmp)
 {
-    char path[PATH_MAX + 16], *text = NULL;
-    snprintf(path, sizeof(path), "%s/.dockerignore", b->context);
-    if (file_read_all(path, &text, NULL) < 0)
+    char *text = NULL;
+    int r = bld_read_in_context(b->context, ".dockerignore", &text);
+    if (r == -ENOENT)
         return 0;
+    if (r < 0)
+        return err_wrap(r, ".dockerignore");
     for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         char *p = str_trim(l);
         if (!*p || *p == '#')
@@ -125,7 +129,7 @@ int bld_dockerignore(struct builder *b, const char *tmp)
     free(text);
     ignore_from = b->context;
     ignore_to = tmp;
-    int r = mkdir_p(tmp, 0700);
+    r = mkdir_p(tmp, 0700);
     if (r == 0 && nftw(b->context, copy_kept, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0)
         r = err_set(errno ? errno : EIO, "copy the build context");
     strv_free(&ignore_patterns);
@@ -143,7 +147,7 @@ int bld_dockerignore(struct builder *b, const char *tmp)
 bool bld_is_archive(const char *path)
 {
     unsigned char head[512];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
     if (fd >= 0)
         close(fd);
@@ -225,4 +229,83 @@ void bld_sweep(const char *root)
     }
     if (d)
         closedir(d);
+}
+
+/* ---------------------------------------------------------------------------
+ * Reading the Dockerfile and .dockerignore: regular files of reasonable size;
+ * inside the context, resolved as if it were the root.
+ * ------------------------------------------------------------------------- */
+
+#define TEXT_MAX (16 << 20)
+
+static int read_text_fd(int fd, const char *name, char **out)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return err_set(errno, "%s", name);
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+        return err_setx(EINVAL, "%s: not a regular file", name);
+    size_t size = 0, cap = 0;
+    char *buf = NULL;
+    for (;;) {
+        if (size + 4096 + 1 > cap) {
+            if (cap > TEXT_MAX) {
+                free(buf);
+                return err_setx(EFBIG, "%s: bigger than %d MiB", name, TEXT_MAX >> 20);
+            }
+            char *more = realloc(buf, cap = cap ? cap * 2 : 8192);
+            if (!more) {
+                free(buf);
+                return err_set(ENOMEM, "%s", name);
+            }
+            buf = more;
+        }
+        ssize_t n = read(fd, buf + size, cap - size - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            free(buf);
+            return err_set(errno, "read %s", name);
+        }
+        if (n == 0)
+            break;
+        size += (size_t)n;
+    }
+    buf[size] = '\0';
+    *out = buf;
+    return 0;
+}
+
+int bld_read_in_context(const char *context, const char *rel, char **out)
+{
+    struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    int root = open(context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return err_set(errno, "%s", context);
+    int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+    int r = fd < 0 ? -errno : 0;
+    close(root);
+    if (r == -ENOENT)
+        return r; /* no message: a missing .dockerignore is no error */
+    if (r < 0)
+        return err_set(-r, "%s", rel);
+    struct stat st;
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) /* no FIFO in a context */
+        r = err_setx(EINVAL, "%s: not a regular file", rel);
+    if (r == 0)
+        r = read_text_fd(fd, rel, out);
+    close(fd);
+    return r;
+}
+
+int bld_read_file(const char *path, char **out)
+{
+    int fd = path ? open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC) : STDIN_FILENO;
+    if (fd < 0)
+        return err_set(errno, "%s", path);
+    int r = read_text_fd(fd, path ? path : "stdin", out);
+    if (path)
+        close(fd);
+    return r;
 }

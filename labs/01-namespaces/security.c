@@ -153,14 +153,16 @@ static int find_entry(const char *file, const char *key, char *fields[7], char *
     return found;
 }
 
+/* A user or group id as Docker takes it: digits, at most 4294967294 (the
+ * last value, (uid_t)-1, means "no change" to the kernel). */
 static bool is_number(const char *s)
 {
-    if (!*s)
+    if (!*s || strlen(s) > 10)
         return false;
-    for (; *s; s++)
-        if (!isdigit((unsigned char)*s))
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
             return false;
-    return true;
+    return strtoull(s, NULL, 10) < 4294967295ULL;
 }
 
 int sec_resolve_user(const char *etc_dir, const char *spec, uid_t *uid, gid_t *gid, char *home,

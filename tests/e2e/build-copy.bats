@@ -204,14 +204,8 @@ EOF
 }
 
 @test "COPY of a URL is an error; ADD refuses a URL path with no file name for a directory" {
-    printf 'FROM busybox\nCOPY http://127.0.0.1:9/f /f\n' >"$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"Dockerfile:2:1: source can't be a URL for COPY"* ]]
-    printf 'FROM busybox\nADD http://127.0.0.1:9/ /dir/\n' >"$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"cannot determine filename for source http://127.0.0.1:9/"* ]]
+    build_fails 'FROM busybox\nCOPY http://127.0.0.1:9/f /f\n' "Dockerfile:2:1: source can't be a URL for COPY"
+    build_fails 'FROM busybox\nADD http://127.0.0.1:9/ /dir/\n' 'cannot determine filename for source http://127.0.0.1:9/'
 }
 
 # ---- heredocs ------------------------------------------------------------------------------
@@ -334,17 +328,112 @@ EOF
         [ "$status" -eq 125 ]
         [[ "$output" == *"Dockerfile:2:1: invalid --chmod=$mode: expected an octal mode"* ]]
     done
-    printf 'FROM busybox\nCOPY --chmod= y /y\n' >"$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"Dockerfile:2:"*"--chmod needs a value"* ]]
-    printf 'FROM busybox\n\nADD --mode=755 y /y\n' >"$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"Dockerfile:3:5: unknown flag --mode for ADD"* ]]
-    printf 'FROM busybox\nCOPY --link y /y\n' >"$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ]
-    [[ "$output" == *"Dockerfile:2:1: COPY --link is not supported"* ]]
+    build_fails 'FROM busybox\nCOPY --chmod= y /y\n' 'Dockerfile:2:*--chmod needs a value'
+    build_fails 'FROM busybox\n\nADD --mode=755 y /y\n' 'Dockerfile:3:5: unknown flag --mode for ADD'
+    build_fails 'FROM busybox\nCOPY --link y /y\n' 'Dockerfile:2:1: COPY --link is not supported'
     [ -z "$(md ps -aq)" ]
+}
+
+# ---- symlinks in the context and the image ---------------------------------------------------
+
+@test "symlinks in the context resolve inside it: no host file is read, hashed or unpacked" {
+    # the host has a secret tar, a pin and a file the context mirrors
+    HOST=$T/host
+    mkdir -p "$HOST/sub" "$T/payload"
+    echo TOPSECRET > "$T/payload/secret.txt"
+    tar -C "$T/payload" -cf "$HOST/secret.tar" .
+    echo 1234 > "$HOST/sub/pin.txt"
+    # the context: links to the host, and its own copy of the pin at the same path inside
+    ln -s "$HOST" "$CTX/link"
+    ln -s /proc "$CTX/proc"
+    mkdir -p "$CTX$HOST/sub" && echo 0000 > "$CTX$HOST/sub/pin.txt"
+    dockerfile <<'DF'
+FROM busybox
+ADD link/secret.tar /out/
+DF
+    run md build "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"link/secret.tar: file not found in build context"* ]]
+    dockerfile <<'DF'
+FROM busybox
+COPY link/sub/pin.txt /pin
+DF
+    md build -q -t pin:1 "$CTX" >/dev/null
+    run md run --rm pin:1 cat /pin
+    [ "$output" = "0000" ]
+    # the cache follows the context's file, not the host's
+    echo 9999 > "$HOST/sub/pin.txt"
+    run md build -t pin:1 "$CTX"
+    [[ "$output" == *"Using cache"* ]]
+    # wildcards do not list the host's directory
+    dockerfile <<'DF'
+FROM busybox
+COPY link/se* /x/
+DF
+    run md build "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"no source files were specified: link/se*"* ]]
+    [[ "$output" != *secret* || "$output" == *"link/se*"* ]]
+    # a link to /proc: nothing of the host's /proc (this would block on kmsg)
+    dockerfile <<'DF'
+FROM busybox
+COPY proc/kmsg /x
+DF
+    run timeout 20 "$MINIDOCK" --root "$T/root" build "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"COPY proc/kmsg: "* ]] # here: the link resolves to itself (a loop)
+    # COPY of the link itself copies the link
+    dockerfile <<'DF'
+FROM busybox
+COPY link /thelink
+DF
+    md build -q -t link:1 "$CTX" >/dev/null
+    run md run --rm link:1 readlink /thelink
+    [ "$output" = "$HOST" ]
+}
+
+@test "the Dockerfile and .dockerignore are read inside the context: no host file, no FIFO" {
+    echo 'root:x:0:0:SECRET-LINE:/root:/bin/sh' > "$T/host-file"
+    ln -s "$T/host-file" "$CTX/Dockerfile"
+    run md build "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"unable to read the Dockerfile"* ]]
+    [[ "$output" != *SECRET-LINE* ]]
+    rm "$CTX/Dockerfile"
+    mkfifo "$CTX/Dockerfile"
+    run timeout 20 "$MINIDOCK" --root "$T/root" build "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"Dockerfile: not a regular file"* ]]
+    rm "$CTX/Dockerfile"
+    printf 'FROM busybox\n' > "$CTX/Dockerfile"
+    mkfifo "$CTX/.dockerignore"
+    run timeout 20 "$MINIDOCK" --root "$T/root" build "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *".dockerignore: not a regular file"* ]]
+    # -f - reads the Dockerfile from stdin, with the directory as the context
+    rm "$CTX/.dockerignore"
+    echo ctx-file > "$CTX/f"
+    printf 'FROM busybox\nCOPY f /f\n' | md build -q -t stdin-df:1 -f - "$CTX" >/dev/null
+    run md run --rm stdin-df:1 cat /f
+    [ "$output" = "ctx-file" ]
+}
+
+@test "--chown names are looked up in the image, even when its /etc is a symlink to the host" {
+    mkdir -p "$T/fake-etc"
+    echo 'hostuser:x:4242:4343::/:/bin/sh' > "$T/fake-etc/passwd"
+    echo 'hostgrp:x:4343:' > "$T/fake-etc/group"
+    echo data > "$CTX/f"
+    cat > "$CTX/Dockerfile" <<DF
+FROM busybox
+RUN rm -rf /etc && ln -s $T/fake-etc /etc
+COPY --chown=hostuser:hostgrp f /f
+DF
+    run md build "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"unable to find user hostuser"* ]]
+    # numbers out of range are refused, not wrapped
+    printf 'FROM busybox\nCOPY --chown=99999999999 f /f\n' > "$CTX/Dockerfile"
+    run md build "$CTX"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"99999999999"* ]]
 }

@@ -14,15 +14,6 @@ teardown() { containers_teardown; }
 # No image and no container left but the ones listed (image count).
 count_images() { md images -q | sort -u | wc -l; }
 
-# build_fails DOCKERFILE-PRINTF-FORMAT PATTERN: the build fails with 125 and its
-# output matches the glob *PATTERN*.
-build_fails() {
-    printf "$1" > "$CTX/Dockerfile"
-    run md build "$CTX"
-    [ "$status" -eq 125 ] && [[ "$output" == *$2* ]] ||
-        { echo "build of $(cat "$CTX/Dockerfile"): status $status: $output" >&2; return 1; }
-}
-
 @test "a build runs each step, prints Docker's classic output and tags the image" {
     echo hello > "$CTX/greeting"
     cat > "$CTX/Dockerfile" <<'EOF'

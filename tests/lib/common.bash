@@ -157,3 +157,12 @@ containers_teardown() {
     kill_root_containers
     cleanup_tree "$T"
 }
+
+# build_fails DOCKERFILE-PRINTF-FORMAT PATTERN: the build fails with 125 and its
+# output matches the glob *PATTERN* (the context is $CTX).
+build_fails() {
+    printf "$1" > "$CTX/Dockerfile"
+    run md build "$CTX"
+    [ "$status" -eq 125 ] && [[ "$output" == *$2* ]] ||
+        { echo "build of $(cat "$CTX/Dockerfile"): status $status: $output" >&2; return 1; }
+}
