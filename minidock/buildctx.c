@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "copy.h"
 #include "err.h"
 #include "file.h"
 #include "layer.h"
@@ -90,12 +91,10 @@ static int copy_kept(const char *path, const struct stat *st, int type, struct F
     }
     if (!S_ISREG(st->st_mode))
         return FTW_CONTINUE;
-    char *data = NULL;
-    size_t len = 0;
-    int r = file_read_all(path, &data, &len);
-    if (r == 0)
-        r = file_write_atomic(dst, data, len, st->st_mode & 07777);
-    free(data);
+    /* cp's copy: streamed (a sparse file stays sparse), mode and times kept */
+    int r = md_copy_path(-1, path, -1, dst, "the build context", &(struct cp_opts){0});
+    if (r < 0)
+        errno = -r;
     return r < 0 ? FTW_STOP : FTW_CONTINUE;
 }
 

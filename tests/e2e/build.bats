@@ -434,3 +434,18 @@ EOF
     [ ! -e "$T/root/build-cache/tmp-$dead" ] && [ ! -e "$T/root/build-cache/context-$dead" ]
     [ -d "$T/root/build-cache/tmp-$$" ]
 }
+
+@test ".dockerignore: the kept files are streamed, not read whole; a 2 GiB sparse file costs no memory" {
+    truncate -s 2G "$CTX/big"
+    echo small > "$CTX/small"
+    printf '*.log\n' > "$CTX/.dockerignore"
+    printf 'FROM busybox\nCOPY small /small\n' > "$CTX/Dockerfile"
+    # the peak memory of the build, in KiB (getrusage of the waited child)
+    run python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$MINIDOCK" --root "$T/root" build -q -t sparse:1 "$CTX"
+    [ "$status" -eq 0 ]
+    [ "$output" -lt $((200 * 1024)) ]
+    run md run --rm sparse:1 cat /small
+    [ "$output" = "small" ]
+}
