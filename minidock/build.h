@@ -86,6 +86,12 @@ static inline int bld_parse_chmod(const char *s, mode_t *mode)
     return 0;
 }
 
+/* One line of .dockerignore as the pattern Docker matches: blanks around it
+ * (and after a leading '!') removed, the rest cleaned as Go's filepath.Clean
+ * ("./a", "x/../a" and "a//" are "a") and a leading '/' dropped ("/a" is
+ * "a"); the '!' stays in front.  A blank line gives "".  out needs
+ * strlen(line) + 2 bytes, else -ENAMETOOLONG (buildignore.c). */
+int bld_ignore_pattern(const char *line, char *out, size_t size);
 /* When the context has a .dockerignore, copy what it keeps to tmp and make
  * tmp the context (buildctx.c). */
 int bld_dockerignore(struct builder *b, const char *tmp);

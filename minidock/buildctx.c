@@ -109,15 +109,9 @@ int bld_dockerignore(struct builder *b, const char *tmp)
         char *p = str_trim(l);
         if (!*p || *p == '#')
             continue;
-        bool neg = *p == '!';
-        char *q = neg ? p + 1 : p;
-        while (*q == '/')
-            q++;
-        size_t n = strlen(q);
-        while (n > 1 && q[n - 1] == '/')
-            q[--n] = '\0';
-        char *pat = str_printf("%s%s", neg ? "!" : "", q);
-        if (pat)
+        size_t size = strlen(p) + 2;
+        char *pat = malloc(size);
+        if (pat && bld_ignore_pattern(p, pat, size) == 0)
             strv_push(&ignore_patterns, pat);
         free(pat);
     }

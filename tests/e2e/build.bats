@@ -449,3 +449,13 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$MINIDOCK" --roo
     run md run --rm sparse:1 cat /small
     [ "$output" = "small" ]
 }
+
+@test ".dockerignore patterns are cleaned as Docker cleans them: ./a, x/../a, /dir/" {
+    mkdir -p "$CTX/dir" "$CTX/sub"
+    for f in secret.txt other.key dir/inner sub/deep.key kept; do echo "$f" > "$CTX/$f"; done
+    printf './secret.txt\nx/../other.key\n/dir/\nsub//./*.key\n' > "$CTX/.dockerignore"
+    printf 'FROM busybox\nCOPY . /ctx/\n' > "$CTX/Dockerfile"
+    md build -q -t cleaned:1 "$CTX" >/dev/null
+    run md run --rm cleaned:1 find /ctx
+    [ "$(LC_ALL=C sort <<<"$output")" = "$(printf '/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/kept\n/ctx/sub')" ]
+}
