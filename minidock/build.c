@@ -658,37 +658,56 @@ static int check_args_defined(struct builder *b, struct stage *s, const struct d
 
 static int run_step(struct builder *b, struct stage **cur, const struct df_instruction *ins);
 
+/* One stored trigger, parsed as the line after a FROM.  The image config
+ * may come from anywhere (load, pull): what Docker refuses as a trigger is
+ * refused here too, FROM above all, which would start the build over (and
+ * FROM an image with the trigger "FROM itself" would never end). */
+static int parse_trigger(const char *trigger, struct dockerfile *df)
+{
+    if (!trigger)
+        return err_setx(EINVAL, "the base image has an ONBUILD trigger that is not a string");
+    char *text = str_printf("FROM scratch\n%s\n", trigger);
+    int r = text ? df_parse("ONBUILD trigger", text, df) : err_set(ENOMEM, "ONBUILD");
+    free(text);
+    if (r < 0)
+        return err_wrap(r, "ONBUILD trigger \"%s\"", trigger);
+    const char *cmd = df->n == 2 ? df->v[1].cmd : NULL;
+    if (!cmd)
+        r = err_setx(EINVAL, "ONBUILD trigger \"%s\": not one instruction", trigger);
+    else if (strcmp(cmd, "ONBUILD") == 0)
+        r = err_setx(EINVAL,
+                     "ONBUILD trigger \"%s\": chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+                     trigger);
+    else if (strcmp(cmd, "FROM") == 0 || strcmp(cmd, "MAINTAINER") == 0)
+        r = err_setx(EINVAL, "ONBUILD trigger \"%s\": %s isn't allowed as an ONBUILD trigger",
+                     trigger, cmd);
+    return r;
+}
+
 /* FROM an image with ONBUILD triggers: they run now, in order, as steps of
- * this build, and the new image does not inherit them (as Docker). */
+ * this build, and the new image does not inherit them (as Docker).  All are
+ * checked before the first one runs. */
 static int run_triggers(struct builder *b, struct stage **cur)
 {
-    json_t *settings = bld_settings(*cur), *on = json_object_get(settings, "OnBuild"), *v;
+    json_t *settings = bld_settings(*cur), *on = json_object_get(settings, "OnBuild");
     size_t n = json_array_size(on), i;
     if (n == 0)
         return 0;
-    json_incref(on);
-    json_object_del(settings, "OnBuild");
-    if (!b->o->quiet)
+    struct dockerfile *triggers = calloc(n, sizeof(*triggers));
+    int r = triggers ? 0 : err_set(ENOMEM, "ONBUILD");
+    for (i = 0; r == 0 && i < n; i++)
+        r = parse_trigger(json_string_value(json_array_get(on, i)), &triggers[i]);
+    if (r == 0 && !b->o->quiet)
         printf("# Executing %zu build trigger%s\n", n, n > 1 ? "s" : "");
-    int r = 0;
-    json_array_foreach(on, i, v)
-    {
-        /* a trigger is one instruction: parsed as the line after a FROM */
-        char *text = str_printf("FROM scratch\n%s\n", json_string_value(v));
-        struct dockerfile df = {0};
-        if (r == 0)
-            r = text ? df_parse("ONBUILD trigger", text, &df) : -ENOMEM;
-        if (r == 0 && df.n != 2)
-            r = err_setx(EINVAL, "ONBUILD trigger \"%s\": not one instruction",
-                         json_string_value(v));
-        if (r == 0)
-            r = run_step(b, cur, &df.v[1]);
+    json_object_del(settings, "OnBuild");
+    for (i = 0; r == 0 && i < n; i++) {
+        r = run_step(b, cur, &triggers[i].v[1]);
         if (r < 0 && r > -1000)
-            r = err_wrap(r, "ONBUILD %s", json_string_value(v));
-        df_free(&df);
-        free(text);
+            r = err_wrap(r, "ONBUILD %s", triggers[i].v[1].original);
     }
-    json_decref(on);
+    for (i = 0; triggers && i < n; i++)
+        df_free(&triggers[i]);
+    free(triggers);
     return r;
 }
 

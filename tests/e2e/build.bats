@@ -14,6 +14,30 @@ teardown() { containers_teardown; }
 # No image and no container left but the ones listed (image count).
 count_images() { md images -q | sort -u | wc -l; }
 
+# load_with_triggers SAVED-TAR REF TRIGGER...: load, as REF, the image of
+# SAVED-TAR with these ONBUILD triggers in its config (a config the builder
+# would never write), as a docker-save tar with a new config digest.
+load_with_triggers() {
+    python3 - "$@" >"$T/triggers.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+src, ref, triggers = sys.argv[1], sys.argv[2], sys.argv[3:]
+with tarfile.open(src) as t:
+    m = json.load(t.extractfile("manifest.json"))[0]
+    cfg = json.load(t.extractfile(m["Config"]))
+    layers = [(n, t.extractfile(n).read()) for n in m["Layers"]]
+cfg["config"]["OnBuild"] = triggers
+data = json.dumps(cfg).encode()
+name = hashlib.sha256(data).hexdigest() + ".json"
+manifest = json.dumps([{"Config": name, "RepoTags": [ref], "Layers": [n for n, _ in layers]}])
+with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as t:
+    for n, d in [("manifest.json", manifest.encode()), (name, data)] + layers:
+        i = tarfile.TarInfo(n)
+        i.size = len(d)
+        t.addfile(i, io.BytesIO(d))
+PY
+    md load -i "$T/triggers.tar" >/dev/null
+}
+
 # build_fails DOCKERFILE-PRINTF-FORMAT PATTERN: the build fails with 125 and its
 # output matches the glob *PATTERN*.
 build_fails() {
@@ -458,4 +482,25 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$MINIDOCK" --roo
     md build -q -t cleaned:1 "$CTX" >/dev/null
     run md run --rm cleaned:1 find /ctx
     [ "$(LC_ALL=C sort <<<"$output")" = "$(printf '/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/kept\n/ctx/sub')" ]
+}
+
+@test "a base image with an ONBUILD trigger Docker refuses (FROM, ONBUILD, MAINTAINER) fails before any trigger runs" {
+    printf 'FROM busybox\n' > "$CTX/Dockerfile"
+    md build -q -t base:1 "$CTX" >/dev/null
+    md save -o "$T/base.tar" base:1
+    # FROM itself: without the check, each FROM would run the trigger again
+    load_with_triggers "$T/base.tar" loop:1 "FROM loop:1"
+    build_fails 'FROM loop:1\n' "Dockerfile:1:1: FROM: ONBUILD trigger \"FROM loop:1\": FROM isn't allowed as an ONBUILD trigger"
+    load_with_triggers "$T/base.tar" two:1 "RUN echo ran-first > /ran" "MAINTAINER me"
+    build_fails 'FROM two:1\n' "ONBUILD trigger \"MAINTAINER me\": MAINTAINER isn't allowed as an ONBUILD trigger"
+    [[ "$output" != *"Executing"* && "$output" != *"Running in"* ]]
+    load_with_triggers "$T/base.tar" chain:1 "ONBUILD RUN true"
+    build_fails 'FROM chain:1\n' 'ONBUILD trigger "ONBUILD RUN true": chaining ONBUILD'
+    # the accepted triggers still run
+    load_with_triggers "$T/base.tar" fine:1 "RUN echo triggered > /ran"
+    printf 'FROM fine:1\n' > "$CTX/Dockerfile"
+    md build -q -t child:1 "$CTX" >/dev/null
+    run md run --rm child:1 cat /ran
+    [ "$output" = "triggered" ]
+    [ -z "$(md ps -aq)" ]
 }
