@@ -101,7 +101,8 @@ bool bld_is_archive(const char *path);
  * the context tmp/context, anything else is the Dockerfile of an empty
  * context (*dockerfile_only).  Sets b->context. */
 int bld_context_stdin(struct builder *b, const char *tmp, bool *dockerfile_only);
-/* Remove the scratch directories of builds that were killed. */
-void bld_sweep(const char *root);
+/* Remove the scratch directories and the RUN containers of builds that
+ * were killed (buildctx.c). */
+void bld_sweep(struct builder *b);
 
 #endif

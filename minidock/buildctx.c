@@ -14,10 +14,13 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "container.h"
 #include "copy.h"
+#include "ctrlist.h"
 #include "err.h"
 #include "file.h"
 #include "layer.h"
+#include "log.h"
 
 /* ---------------------------------------------------------------------------
  * .dockerignore: the context the build sees is the directory minus what
@@ -194,14 +197,42 @@ int bld_context_stdin(struct builder *b, const char *tmp, bool *dockerfile_only)
     return 0;
 }
 
+/* The RUN containers of builds that were killed (SIGKILL: no handler ran,
+ * see build.c): their labels name a builder that is gone.  The containers
+ * of a build that still runs, and those of no build, are left alone. */
+static void sweep_run_containers(struct builder *b)
+{
+    struct ctr_list l;
+    if (ctr_list_load(&b->cs, &l) < 0)
+        return;
+    for (size_t i = 0; i < l.n; i++) {
+        struct ctr *c = &l.v[i];
+        json_t *labels = json_object_get(json_object_get(c->doc, "Config"), "Labels");
+        const char *pid = json_string_value(json_object_get(labels, BUILD_PID_LABEL));
+        const char *start = json_string_value(json_object_get(labels, BUILD_START_LABEL));
+        int64_t p, t = 0;
+        if (!pid || str_to_i64(pid, 1, INT32_MAX, &p) < 0 ||
+            (start && str_to_i64(start, 0, INT64_MAX, &t) < 0))
+            continue;
+        if (proc_alive((pid_t)p, t))
+            continue;
+        if (ctr_remove_force(b->g, &b->cs, c, true) < 0)
+            log_warn("remove %.12s, the RUN container of a killed build: %s", c->id, err_msg());
+    }
+    ctr_list_free(&l);
+    err_clear();
+}
+
 /* A build killed on the way leaves its scratch directories (tmp-PID,
- * context-PID, stdin-PID) in ROOT/build-cache: the next build removes those
- * whose process is gone.  Nothing is mounted there (the copies run in mount
- * namespaces of their own). */
-void bld_sweep(const char *root)
+ * context-PID, stdin-PID) in ROOT/build-cache, and perhaps the container of
+ * the RUN step it was running: the next build removes those whose process
+ * is gone.  Nothing is mounted there (the copies run in mount namespaces of
+ * their own). */
+void bld_sweep(struct builder *b)
 {
     char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/build-cache", root);
+    sweep_run_containers(b);
+    snprintf(dir, sizeof(dir), "%s/build-cache", b->g->root);
     DIR *d = opendir(dir);
     for (struct dirent *e; d && (e = readdir(d));) {
         const char *dash = strrchr(e->d_name, '-');

@@ -14,6 +14,43 @@ teardown() { containers_teardown; }
 # No image and no container left but the ones listed (image count).
 count_images() { md images -q | sort -u | wc -l; }
 
+# Start `minidock build ARGS...` in the background (BG, which teardown
+# kills); its output goes to $T/out.
+build_bg() {
+    "$MINIDOCK" --root "$T/root" build "$@" >"$T/out" 2>&1 &
+    BG=$!
+}
+
+# Wait until the RUN step of the background build runs `sleep N`: sets CID
+# (the RUN container's full id) and SLEEP_PID.
+wait_for_run_sleep() {
+    local n=$1
+    for _ in $(seq 200); do
+        SLEEP_PID=$(pgrep -f "^sleep $n\$" | head -n1)
+        CID=$(md ps -q --no-trunc | head -n1)
+        [ -n "$SLEEP_PID" ] && [ -n "$CID" ] && return 0
+        sleep 0.05
+    done
+    echo "the RUN step did not start: $(cat "$T/out")" >&2
+    return 1
+}
+
+# Wait (20 s at most: a build that ignores the signal fails the test) for the
+# background build to end; its exit status goes to BG_STATUS.
+wait_build_bg() {
+    for _ in $(seq 400); do
+        case "$(ps -o stat= -p "$BG")" in "" | Z*) break ;; esac
+        sleep 0.05
+    done
+    case "$(ps -o stat= -p "$BG")" in
+    "" | Z*) ;;
+    *) echo "the build is still running: $(cat "$T/out")" >&2; return 1 ;;
+    esac
+    BG_STATUS=0
+    wait "$BG" || BG_STATUS=$?
+    BG=
+}
+
 # load_with_triggers SAVED-TAR REF TRIGGER...: load, as REF, the image of
 # SAVED-TAR with these ONBUILD triggers in its config (a config the builder
 # would never write), as a docker-save tar with a new config digest.
@@ -457,6 +494,59 @@ EOF
     md build -q "$CTX" >/dev/null
     [ ! -e "$T/root/build-cache/tmp-$dead" ] && [ ! -e "$T/root/build-cache/context-$dead" ]
     [ -d "$T/root/build-cache/tmp-$$" ]
+}
+
+@test "a build killed with SIGKILL during RUN: the next build removes its container, processes and cgroups" {
+    n=$((300000 + RANDOM))
+    printf 'FROM busybox\nRUN echo start; sleep %d\n' "$n" > "$CTX/Dockerfile"
+    build_bg "$CTX"
+    wait_for_run_sleep "$n"
+    run md inspect --format '{{index .Config.Labels "minidock.build.pid"}}' "$CID"
+    [ "$output" = "$BG" ]
+    kill -KILL "$BG"
+    wait_build_bg
+    [ "$BG_STATUS" -eq 137 ]
+    # the builder is gone, its RUN container runs on
+    [ "$(md ps -q --no-trunc)" = "$CID" ]
+    minidock_cgroups | grep -q "$CID"
+    printf 'FROM busybox\nRUN true\n' > "$CTX/Dockerfile"
+    run md build "$CTX"
+    [ "$status" -eq 0 ]
+    [ -z "$(md ps -aq)" ]
+    run ! pgrep -f "^sleep $n\$"
+    run ! pgrep -f "container-monitor $CID"
+    [ -z "$(minidock_cgroups | grep "$CID")" ]
+}
+
+@test "SIGTERM and SIGINT during RUN stop the build at once and remove its container; other builds leave it alone" {
+    n=$((300000 + RANDOM))
+    printf 'FROM busybox\nRUN echo start; sleep %d\n' "$n" > "$CTX/Dockerfile"
+    build_bg "$CTX"
+    wait_for_run_sleep "$n"
+    # a concurrent build sweeps only the RUN containers of builds that are gone
+    mkdir -p "$T/other" && printf 'FROM busybox\nRUN true\n' > "$T/other/Dockerfile"
+    md build -q "$T/other" >/dev/null
+    [ "$(md ps -q --no-trunc)" = "$CID" ]
+    [ "$(pgrep -f "^sleep $n\$")" = "$SLEEP_PID" ]
+    kill -TERM "$BG"
+    wait_build_bg
+    [ "$BG_STATUS" -eq 143 ]
+    [[ "$(cat "$T/out")" == *"minidock: build: interrupted by SIGTERM"* ]]
+    [ -z "$(md ps -aq)" ]
+    run ! pgrep -f "^sleep $n\$"
+    [ -z "$(minidock_cgroups | grep "$CID")" ]
+    # SIGINT (Ctrl-C), with -q; a background job of a script ignores SIGINT,
+    # so the build starts with the default disposition
+    python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+        "$MINIDOCK" --root "$T/root" build -q --no-cache "$CTX" >"$T/out" 2>&1 &
+    BG=$!
+    wait_for_run_sleep "$n"
+    kill -INT "$BG"
+    wait_build_bg
+    [ "$BG_STATUS" -eq 130 ]
+    [[ "$(cat "$T/out")" == *"interrupted by SIGINT"* ]]
+    [ -z "$(md ps -aq)" ]
+    run ! pgrep -f "^sleep $n\$"
 }
 
 @test ".dockerignore: the kept files are streamed, not read whole; a 2 GiB sparse file costs no memory" {
