@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,69 @@ int fd_write_all(int fd, const void *buf, size_t len)
         len -= (size_t)w;
     }
     return 0;
+}
+
+/* Copy the bytes [off, end) of in to the same offsets of out; end < 0: up to
+ * the end of in.  copy_file_range first (no copy through user space), then
+ * read and write through a buffer where the kernel cannot (another file
+ * system, or a file it reads as empty). */
+static int copy_span(int in, int out, off_t off, off_t end)
+{
+    char buf[65536];
+    bool kernel = end >= 0;
+    while (end < 0 || off < end) {
+        size_t want = end < 0 || end - off > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)(end - off);
+        ssize_t n;
+        if (kernel) {
+            loff_t from = off, to = off;
+            n = copy_file_range(in, &from, out, &to, end - off, 0);
+            if (n <= 0 && (n == 0 || errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                           errno == EOPNOTSUPP)) {
+                kernel = false; /* pread says whether the end is really there */
+                continue;
+            }
+        } else {
+            n = pread(in, buf, want, off);
+            if (n > 0 && lseek(out, off, SEEK_SET) < 0)
+                return -errno;
+            int w = n > 0 ? fd_write_all(out, buf, (size_t)n) : 0;
+            if (w < 0)
+                return w;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break; /* the end of in (it may have shrunk) */
+        off += n;
+    }
+    return 0;
+}
+
+int fd_copy_file(int in, int out)
+{
+    struct stat st;
+    if (fstat(in, &st) < 0)
+        return -errno;
+    if (st.st_size == 0)
+        return copy_span(in, out, 0, -1);
+    for (off_t off = 0;;) {
+        off_t data = lseek(in, off, SEEK_DATA);
+        if (data < 0 && errno == ENXIO) /* only a hole is left: out gets its size */
+            return ftruncate(out, st.st_size) < 0 ? -errno : 0;
+        if (data < 0) /* no SEEK_DATA here: all of it is data */
+            return copy_span(in, out, off, -1);
+        off_t hole = lseek(in, data, SEEK_HOLE);
+        if (hole < 0)
+            return -errno;
+        if (hole <= data) /* a file system that says nonsense: read on */
+            return copy_span(in, out, data, -1);
+        int r = copy_span(in, out, data, hole);
+        if (r < 0)
+            return r;
+        off = hole;
+    }
 }
 
 static void fsync_parent(const char *path)

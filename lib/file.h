@@ -29,6 +29,13 @@ int file_read_line(const char *path, char *buf, size_t size);
 /* write(2) until all of buf is written (retrying on EINTR); 0 or -errno. */
 int fd_write_all(int fd, const void *buf, size_t len);
 
+/* Copy the regular file in to out, a new empty file, through a fixed buffer
+ * (or the kernel's copy_file_range): only the data is copied, so holes stay
+ * holes (SEEK_DATA, SEEK_HOLE) and a sparse file stays sparse.  Files whose
+ * size says nothing (/proc, /sys) are read to their end.  0 or -errno (no
+ * message recorded: callers name the files). */
+int fd_copy_file(int in, int out);
+
 /* One message on a Unix socket, with a file descriptor attached when fd >= 0
  * (SCM_RIGHTS: the receiver gets its own descriptor for the same open file).
  * fd_send returns 0 or -errno; fd_recv the size read (0 at end of file, -1

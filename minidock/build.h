@@ -86,6 +86,12 @@ static inline int bld_parse_chmod(const char *s, mode_t *mode)
     return 0;
 }
 
+/* One line of .dockerignore as the pattern Docker matches: blanks around it
+ * (and after a leading '!') removed, the rest cleaned as Go's filepath.Clean
+ * ("./a", "x/../a" and "a//" are "a") and a leading '/' dropped ("/a" is
+ * "a"); the '!' stays in front.  A blank line gives "".  out needs
+ * strlen(line) + 2 bytes, else -ENAMETOOLONG (buildignore.c). */
+int bld_ignore_pattern(const char *line, char *out, size_t size);
 /* When the context has a .dockerignore, copy what it keeps to tmp and make
  * tmp the context (buildctx.c). */
 int bld_dockerignore(struct builder *b, const char *tmp);
@@ -95,8 +101,9 @@ bool bld_is_archive(const char *path);
  * the context tmp/context, anything else is the Dockerfile of an empty
  * context (*dockerfile_only).  Sets b->context. */
 int bld_context_stdin(struct builder *b, const char *tmp, bool *dockerfile_only);
-/* Remove the scratch directories of builds that were killed. */
-void bld_sweep(const char *root);
+/* Remove the scratch directories and the RUN containers of builds that
+ * were killed (buildctx.c). */
+void bld_sweep(struct builder *b);
 /* Read the file rel of the context, resolved inside it (RESOLVE_IN_ROOT), a
  * regular file of at most 16 MiB; -ENOENT (no message) when missing. */
 int bld_read_in_context(const char *context, const char *rel, char **out);

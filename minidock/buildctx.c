@@ -16,9 +16,13 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "container.h"
+#include "copy.h"
+#include "ctrlist.h"
 #include "err.h"
 #include "file.h"
 #include "layer.h"
+#include "log.h"
 
 /* ---------------------------------------------------------------------------
  * .dockerignore: the context the build sees is the directory minus what
@@ -92,12 +96,10 @@ static int copy_kept(const char *path, const struct stat *st, int type, struct F
     }
     if (!S_ISREG(st->st_mode))
         return FTW_CONTINUE;
-    char *data = NULL;
-    size_t len = 0;
-    int r = file_read_all(path, &data, &len);
-    if (r == 0)
-        r = file_write_atomic(dst, data, len, st->st_mode & 07777);
-    free(data);
+    /* cp's copy: streamed (a sparse file stays sparse), mode and times kept */
+    int r = md_copy_path(-1, path, -1, dst, "the build context", &(struct cp_opts){0});
+    if (r < 0)
+        errno = -r;
     return r < 0 ? FTW_STOP : FTW_CONTINUE;
 }
 
@@ -114,15 +116,9 @@ int bld_dockerignore(struct builder *b, const char *tmp)
         char *p = str_trim(l);
         if (!*p || *p == '#')
             continue;
-        bool neg = *p == '!';
-        char *q = neg ? p + 1 : p;
-        while (*q == '/')
-            q++;
-        size_t n = strlen(q);
-        while (n > 1 && q[n - 1] == '/')
-            q[--n] = '\0';
-        char *pat = str_printf("%s%s", neg ? "!" : "", q);
-        if (pat)
+        size_t size = strlen(p) + 2;
+        char *pat = malloc(size);
+        if (pat && bld_ignore_pattern(p, pat, size) == 0)
             strv_push(&ignore_patterns, pat);
         free(pat);
     }
@@ -205,14 +201,42 @@ int bld_context_stdin(struct builder *b, const char *tmp, bool *dockerfile_only)
     return 0;
 }
 
+/* The RUN containers of builds that were killed (SIGKILL: no handler ran,
+ * see build.c): their labels name a builder that is gone.  The containers
+ * of a build that still runs, and those of no build, are left alone. */
+static void sweep_run_containers(struct builder *b)
+{
+    struct ctr_list l;
+    if (ctr_list_load(&b->cs, &l) < 0)
+        return;
+    for (size_t i = 0; i < l.n; i++) {
+        struct ctr *c = &l.v[i];
+        json_t *labels = json_object_get(json_object_get(c->doc, "Config"), "Labels");
+        const char *pid = json_string_value(json_object_get(labels, BUILD_PID_LABEL));
+        const char *start = json_string_value(json_object_get(labels, BUILD_START_LABEL));
+        int64_t p, t = 0;
+        if (!pid || str_to_i64(pid, 1, INT32_MAX, &p) < 0 ||
+            (start && str_to_i64(start, 0, INT64_MAX, &t) < 0))
+            continue;
+        if (proc_alive((pid_t)p, t))
+            continue;
+        if (ctr_remove_force(b->g, &b->cs, c, true) < 0)
+            log_warn("remove %.12s, the RUN container of a killed build: %s", c->id, err_msg());
+    }
+    ctr_list_free(&l);
+    err_clear();
+}
+
 /* A build killed on the way leaves its scratch directories (tmp-PID,
- * context-PID, stdin-PID) in ROOT/build-cache: the next build removes those
- * whose process is gone.  Nothing is mounted there (the copies run in mount
- * namespaces of their own). */
-void bld_sweep(const char *root)
+ * context-PID, stdin-PID) in ROOT/build-cache, and perhaps the container of
+ * the RUN step it was running: the next build removes those whose process
+ * is gone.  Nothing is mounted there (the copies run in mount namespaces of
+ * their own). */
+void bld_sweep(struct builder *b)
 {
     char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/build-cache", root);
+    sweep_run_containers(b);
+    snprintf(dir, sizeof(dir), "%s/build-cache", b->g->root);
     DIR *d = opendir(dir);
     for (struct dirent *e; d && (e = readdir(d));) {
         const char *dash = strrchr(e->d_name, '-');

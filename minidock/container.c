@@ -220,6 +220,12 @@ static json_t *strv_to_json(char *const *v)
 static json_t *labels_object(const json_t *image_labels, const strv_t *labels)
 {
     json_t *o = json_is_object(image_labels) ? json_deep_copy(image_labels) : json_object();
+    const char *k;
+    json_t *v, *tmp;
+    /* an image that carries a builder's labels (a commit of a RUN container)
+     * must not make its containers look like that builder's */
+    json_object_foreach_safe(o, tmp, k, v) if (str_has_prefix(k, BUILD_LABEL_PREFIX))
+        json_object_del(o, k);
     for (size_t i = 0; i < labels->len; i++) {
         const char *eq = strchr(labels->v[i], '=');
         char *key = strndup(labels->v[i], eq ? (size_t)(eq - labels->v[i]) : strlen(labels->v[i]));

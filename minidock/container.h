@@ -142,6 +142,19 @@ int ctr_layer_dirs(const struct md_global *g, const struct ctr *c, strv_t *dirs)
  * anonymous volumes. */
 int ctr_remove(const struct md_global *g, struct store *s, struct ctr *c, bool volumes);
 
+/* rm -f: a running container is killed first (SIGKILL through its monitor,
+ * or what is left in its cgroup when the monitor is gone), then removed
+ * once its monitor has finished. */
+int ctr_remove_force(const struct md_global *g, struct store *s, struct ctr *c, bool volumes);
+
+/* The labels of the builder's RUN containers: the builder's pid and its
+ * start time (proc_start_time), so that the next build removes the
+ * containers of a builder that was killed.  Reserved: a container does not
+ * inherit labels of this prefix from its image. */
+#define BUILD_LABEL_PREFIX "minidock.build."
+#define BUILD_PID_LABEL    BUILD_LABEL_PREFIX "pid"
+#define BUILD_START_LABEL  BUILD_LABEL_PREFIX "start"
+
 /* Open path inside the root directory rootfd (O_PATH), creating what is
  * missing: directories, and the last component as an empty file when
  * want_file.  Every step resolves with RESOLVE_IN_ROOT, so symlinks in the

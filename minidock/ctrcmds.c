@@ -709,6 +709,25 @@ int cmd_logs(const struct md_global *g, int argc, char **argv)
  * rm, rename
  * ------------------------------------------------------------------------- */
 
+int ctr_remove_force(const struct md_global *g, struct store *s, struct ctr *c, bool volumes)
+{
+    if (ctr_is_running(c) && request_and_wait(c, FRAME_SIGNAL, "9") < 0)
+        kill_orphans(c);
+    /* the monitor may still be finishing its last write */
+    for (int k = 0; k < 100; k++) {
+        struct ctr now;
+        if (ctr_load_id(s, c->id, &now) < 0)
+            break;
+        pid_t mon = (pid_t)json_integer_value(json_object_get(now.state, "MonitorPid"));
+        long long start = json_integer_value(json_object_get(now.state, "MonitorStart"));
+        ctr_free(&now);
+        if (!proc_alive(mon, start))
+            break;
+        usleep(20000);
+    }
+    return path_exists(c->dir) ? ctr_remove(g, s, c, volumes) : 0;
+}
+
 int cmd_rm(const struct md_global *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
@@ -751,21 +770,7 @@ int cmd_rm(const struct md_global *g, int argc, char **argv)
             ctr_free(&c);
             continue;
         }
-        if (ctr_is_running(&c) && request_and_wait(&c, FRAME_SIGNAL, "9") < 0)
-            kill_orphans(&c);
-        /* the monitor may still be finishing its last write */
-        for (int k = 0; k < 100; k++) {
-            struct ctr now;
-            if (ctr_load_id(&s, c.id, &now) < 0)
-                break;
-            pid_t mon = (pid_t)json_integer_value(json_object_get(now.state, "MonitorPid"));
-            long long start = json_integer_value(json_object_get(now.state, "MonitorStart"));
-            ctr_free(&now);
-            if (!proc_alive(mon, start))
-                break;
-            usleep(20000);
-        }
-        if (!path_exists(c.dir) || ctr_remove(g, &s, &c, volumes) == 0)
+        if (ctr_remove_force(g, &s, &c, volumes) == 0)
             printf("%s\n", argv[i]);
         else
             code = md_fail("rm");

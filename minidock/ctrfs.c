@@ -611,8 +611,6 @@ static int reopen(int pathfd, int flags)
 static int copy_file(int srcfd, const char *what, int dstdir, const char *name,
                      const struct stat *st)
 {
-    char buf[65536];
-    ssize_t n;
     int r = 0, in = reopen(srcfd, O_RDONLY);
     if (in < 0)
         return err_set(errno, "open %s", what);
@@ -620,12 +618,8 @@ static int copy_file(int srcfd, const char *what, int dstdir, const char *name,
                      st->st_mode & 0777);
     if (out < 0)
         r = err_set(errno, "create %s", what);
-    while (r == 0 && (n = read(in, buf, sizeof(buf))) != 0) {
-        if (n < 0 && errno != EINTR)
-            r = err_set(errno, "read %s", what);
-        else if (n > 0 && fd_write_all(out, buf, (size_t)n) < 0)
-            r = err_set(errno, "write %s", what);
-    }
+    if (r == 0 && (r = fd_copy_file(in, out)) < 0)
+        r = err_set(-r, "copy %s", what);
     if (out >= 0)
         close(out);
     close(in);

@@ -29,12 +29,18 @@
  * result has the quotes removed: "a b" is the one word a b.
  */
 
+/* ${A:-${B:-...}} nests: each level is a call of lex_until() (and of
+ * lex_dollar()), so the depth is bounded, or a Dockerfile could exhaust the
+ * stack.  Real Dockerfiles use two or three levels. */
+#define MAX_NESTING 64
+
 struct lexer {
     const char *p;    /* the next character */
     const char *word; /* the whole word, for messages */
     char escape;
     const strv_t *env;
     strv_t *unset; /* when not NULL: the names looked up and not set (df_unset_refs) */
+    int depth;     /* the ${...} we are inside of */
 };
 
 static int lex_until(struct lexer *lx, char stop, FILE *out);
@@ -176,10 +182,14 @@ static int lex_dollar(struct lexer *lx, FILE *out)
 static int lex_until(struct lexer *lx, char stop, FILE *out)
 {
     int ret = 0;
+    if (stop && ++lx->depth > MAX_NESTING)
+        return err_setx(EINVAL, "'%.40s...': too many nested ${...} (at most %d levels)", lx->word,
+                        MAX_NESTING);
     while (ret == 0 && *lx->p) {
         char c = *lx->p;
         if (stop && c == stop) {
             lx->p++;
+            lx->depth--;
             return 0;
         }
         if (c == '\'') {

@@ -14,6 +14,67 @@ teardown() { containers_teardown; }
 # No image and no container left but the ones listed (image count).
 count_images() { md images -q | sort -u | wc -l; }
 
+# Start `minidock build ARGS...` in the background (BG, which teardown
+# kills); its output goes to $T/out.
+build_bg() {
+    "$MINIDOCK" --root "$T/root" build "$@" >"$T/out" 2>&1 &
+    BG=$!
+}
+
+# Wait until the RUN step of the background build runs `sleep N`: sets CID
+# (the RUN container's full id) and SLEEP_PID.
+wait_for_run_sleep() {
+    local n=$1
+    for _ in $(seq 200); do
+        SLEEP_PID=$(pgrep -f "^sleep $n\$" | head -n1)
+        CID=$(md ps -q --no-trunc | head -n1)
+        [ -n "$SLEEP_PID" ] && [ -n "$CID" ] && return 0
+        sleep 0.05
+    done
+    echo "the RUN step did not start: $(cat "$T/out")" >&2
+    return 1
+}
+
+# Wait (20 s at most: a build that ignores the signal fails the test) for the
+# background build to end; its exit status goes to BG_STATUS.
+wait_build_bg() {
+    for _ in $(seq 400); do
+        case "$(ps -o stat= -p "$BG")" in "" | Z*) break ;; esac
+        sleep 0.05
+    done
+    case "$(ps -o stat= -p "$BG")" in
+    "" | Z*) ;;
+    *) echo "the build is still running: $(cat "$T/out")" >&2; return 1 ;;
+    esac
+    BG_STATUS=0
+    wait "$BG" || BG_STATUS=$?
+    BG=
+}
+
+# load_with_triggers SAVED-TAR REF TRIGGER...: load, as REF, the image of
+# SAVED-TAR with these ONBUILD triggers in its config (a config the builder
+# would never write), as a docker-save tar with a new config digest.
+load_with_triggers() {
+    python3 - "$@" >"$T/triggers.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+src, ref, triggers = sys.argv[1], sys.argv[2], sys.argv[3:]
+with tarfile.open(src) as t:
+    m = json.load(t.extractfile("manifest.json"))[0]
+    cfg = json.load(t.extractfile(m["Config"]))
+    layers = [(n, t.extractfile(n).read()) for n in m["Layers"]]
+cfg["config"]["OnBuild"] = triggers
+data = json.dumps(cfg).encode()
+name = hashlib.sha256(data).hexdigest() + ".json"
+manifest = json.dumps([{"Config": name, "RepoTags": [ref], "Layers": [n for n, _ in layers]}])
+with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as t:
+    for n, d in [("manifest.json", manifest.encode()), (name, data)] + layers:
+        i = tarfile.TarInfo(n)
+        i.size = len(d)
+        t.addfile(i, io.BytesIO(d))
+PY
+    md load -i "$T/triggers.tar" >/dev/null
+}
+
 @test "a build runs each step, prints Docker's classic output and tags the image" {
     echo hello > "$CTX/greeting"
     cat > "$CTX/Dockerfile" <<'EOF'
@@ -424,4 +485,103 @@ EOF
     md build -q "$CTX" >/dev/null
     [ ! -e "$T/root/build-cache/tmp-$dead" ] && [ ! -e "$T/root/build-cache/context-$dead" ]
     [ -d "$T/root/build-cache/tmp-$$" ]
+}
+
+@test "a build killed with SIGKILL during RUN: the next build removes its container, processes and cgroups" {
+    n=$((300000 + RANDOM))
+    printf 'FROM busybox\nRUN echo start; sleep %d\n' "$n" > "$CTX/Dockerfile"
+    build_bg "$CTX"
+    wait_for_run_sleep "$n"
+    run md inspect --format '{{index .Config.Labels "minidock.build.pid"}}' "$CID"
+    [ "$output" = "$BG" ]
+    kill -KILL "$BG"
+    wait_build_bg
+    [ "$BG_STATUS" -eq 137 ]
+    # the builder is gone, its RUN container runs on
+    [ "$(md ps -q --no-trunc)" = "$CID" ]
+    minidock_cgroups | grep -q "$CID"
+    printf 'FROM busybox\nRUN true\n' > "$CTX/Dockerfile"
+    run md build "$CTX"
+    [ "$status" -eq 0 ]
+    [ -z "$(md ps -aq)" ]
+    run ! pgrep -f "^sleep $n\$"
+    run ! pgrep -f "container-monitor $CID"
+    [ -z "$(minidock_cgroups | grep "$CID")" ]
+}
+
+@test "SIGTERM and SIGINT during RUN stop the build at once and remove its container; other builds leave it alone" {
+    n=$((300000 + RANDOM))
+    printf 'FROM busybox\nRUN echo start; sleep %d\n' "$n" > "$CTX/Dockerfile"
+    build_bg "$CTX"
+    wait_for_run_sleep "$n"
+    # a concurrent build sweeps only the RUN containers of builds that are gone
+    mkdir -p "$T/other" && printf 'FROM busybox\nRUN true\n' > "$T/other/Dockerfile"
+    md build -q "$T/other" >/dev/null
+    [ "$(md ps -q --no-trunc)" = "$CID" ]
+    [ "$(pgrep -f "^sleep $n\$")" = "$SLEEP_PID" ]
+    kill -TERM "$BG"
+    wait_build_bg
+    [ "$BG_STATUS" -eq 143 ]
+    [[ "$(cat "$T/out")" == *"minidock: build: interrupted by SIGTERM"* ]]
+    [ -z "$(md ps -aq)" ]
+    run ! pgrep -f "^sleep $n\$"
+    [ -z "$(minidock_cgroups | grep "$CID")" ]
+    # SIGINT (Ctrl-C), with -q; a background job of a script ignores SIGINT,
+    # so the build starts with the default disposition
+    python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+        "$MINIDOCK" --root "$T/root" build -q --no-cache "$CTX" >"$T/out" 2>&1 &
+    BG=$!
+    wait_for_run_sleep "$n"
+    kill -INT "$BG"
+    wait_build_bg
+    [ "$BG_STATUS" -eq 130 ]
+    [[ "$(cat "$T/out")" == *"interrupted by SIGINT"* ]]
+    [ -z "$(md ps -aq)" ]
+    run ! pgrep -f "^sleep $n\$"
+}
+
+@test ".dockerignore: the kept files are streamed, not read whole; a 2 GiB sparse file costs no memory" {
+    truncate -s 2G "$CTX/big"
+    echo small > "$CTX/small"
+    printf '*.log\n' > "$CTX/.dockerignore"
+    printf 'FROM busybox\nCOPY small /small\n' > "$CTX/Dockerfile"
+    # the peak memory of the build, in KiB (getrusage of the waited child)
+    run python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$MINIDOCK" --root "$T/root" build -q -t sparse:1 "$CTX"
+    [ "$status" -eq 0 ]
+    [ "$output" -lt $((200 * 1024)) ]
+    run md run --rm sparse:1 cat /small
+    [ "$output" = "small" ]
+}
+
+@test ".dockerignore patterns are cleaned as Docker cleans them: ./a, x/../a, /dir/" {
+    mkdir -p "$CTX/dir" "$CTX/sub"
+    for f in secret.txt other.key dir/inner sub/deep.key kept; do echo "$f" > "$CTX/$f"; done
+    printf './secret.txt\nx/../other.key\n/dir/\nsub//./*.key\n' > "$CTX/.dockerignore"
+    printf 'FROM busybox\nCOPY . /ctx/\n' > "$CTX/Dockerfile"
+    md build -q -t cleaned:1 "$CTX" >/dev/null
+    run md run --rm cleaned:1 find /ctx
+    [ "$(LC_ALL=C sort <<<"$output")" = "$(printf '/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/kept\n/ctx/sub')" ]
+}
+
+@test "a base image with an ONBUILD trigger Docker refuses (FROM, ONBUILD, MAINTAINER) fails before any trigger runs" {
+    printf 'FROM busybox\n' > "$CTX/Dockerfile"
+    md build -q -t base:1 "$CTX" >/dev/null
+    md save -o "$T/base.tar" base:1
+    # FROM itself: without the check, each FROM would run the trigger again
+    load_with_triggers "$T/base.tar" loop:1 "FROM loop:1"
+    build_fails 'FROM loop:1\n' "Dockerfile:1:1: FROM: ONBUILD trigger \"FROM loop:1\": FROM isn't allowed as an ONBUILD trigger"
+    load_with_triggers "$T/base.tar" two:1 "RUN echo ran-first > /ran" "MAINTAINER me"
+    build_fails 'FROM two:1\n' "ONBUILD trigger \"MAINTAINER me\": MAINTAINER isn't allowed as an ONBUILD trigger"
+    [[ "$output" != *"Executing"* && "$output" != *"Running in"* ]]
+    load_with_triggers "$T/base.tar" chain:1 "ONBUILD RUN true"
+    build_fails 'FROM chain:1\n' 'ONBUILD trigger "ONBUILD RUN true": chaining ONBUILD'
+    # the accepted triggers still run
+    load_with_triggers "$T/base.tar" fine:1 "RUN echo triggered > /ran"
+    printf 'FROM fine:1\n' > "$CTX/Dockerfile"
+    md build -q -t child:1 "$CTX" >/dev/null
+    run md run --rm child:1 cat /ran
+    [ "$output" = "triggered" ]
+    [ -z "$(md ps -aq)" ]
 }

@@ -1,2 +1,2 @@
-build_SRCS :=
+build_SRCS := $(TOP)/minidock/buildignore.c
 build_LIBS :=

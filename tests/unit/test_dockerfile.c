@@ -469,6 +469,53 @@ static void expansion_errors(void **state)
     expand_fails("${A?please set A}", "A: please set A");
 }
 
+/* levels times "${A:-" + (quoted: a double quote around each level), then
+ * "x" and the closing braces. */
+static char *nested_defaults(int levels, bool quoted)
+{
+    const char *open = quoted ? "\"${A:-" : "${A:-", *close = quoted ? "}\"" : "}";
+    size_t step = strlen(open) + strlen(close);
+    char *word = malloc((size_t)levels * step + 2), *p = word;
+    assert_non_null(word);
+    for (int i = 0; i < levels; i++)
+        p = stpcpy(p, open);
+    p = stpcpy(p, "x");
+    for (int i = 0; i < levels; i++)
+        p = stpcpy(p, close);
+    return word;
+}
+
+/* Each ${...} inside another is a level of recursion: a bound keeps a
+ * Dockerfile from exhausting the stack. */
+static void nesting_is_bounded(void **state)
+{
+    char *word = nested_defaults(64, false);
+    expands(word, "", '\\', "x");
+    free(word);
+    word = nested_defaults(64, true);
+    expands(word, "", '\\', "x");
+    free(word);
+    word = nested_defaults(65, false);
+    expand_fails(word, "'${A:-${A:-${A:-${A:-${A:-${A:-${A:-${A:-...': too many nested ${...} "
+                       "(at most 64 levels)");
+    free(word);
+    char *got = NULL;
+    for (int quoted = 0; quoted < 2; quoted++) {
+        word = nested_defaults(50000, quoted);
+        assert_int_equal(df_expand(word, &(strv_t){0}, '\\', &got), -EINVAL);
+        assert_non_null(strstr(err_msg(), "too many nested ${...}"));
+        free(word);
+    }
+    /* side by side is not nested */
+    char flat[70 * 7 + 1] = "";
+    for (int i = 0; i < 70; i++)
+        strcat(flat, "${A:-x}");
+    got = NULL;
+    assert_int_equal(df_expand(flat, &(strv_t){0}, '\\', &got), 0);
+    assert_int_equal(strlen(got), 70);
+    free(got);
+}
+
 /* ---- key/value pairs ---- */
 
 static void key_values_remove_quotes_and_expand(void **state)
@@ -571,6 +618,7 @@ int main(void)
         cmocka_unit_test(variables_expand),
         cmocka_unit_test(quotes_and_escapes),
         cmocka_unit_test(expansion_errors),
+        cmocka_unit_test(nesting_is_bounded),
         cmocka_unit_test(key_values_remove_quotes_and_expand),
         cmocka_unit_test(to_json_describes_every_instruction),
     };

@@ -1,5 +1,6 @@
 /* Unit tests of lib/: error slot, files, strings, sizes, logging levels. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,6 +173,55 @@ static void mkdir_p_and_remove_tree(void **state)
     assert_int_equal(remove_tree(path), 0); /* already gone is fine */
 }
 
+/* A file with data at 0 and at 1 GiB and holes around the second piece. */
+static void copy_file_keeps_data_and_holes(void **state)
+{
+    char from[128], to[128];
+    const off_t far = (off_t)1 << 30, size = far + ((off_t)1 << 30);
+    snprintf(from, sizeof(from), "%s/sparse", tmpdir);
+    snprintf(to, sizeof(to), "%s/copy", tmpdir);
+    int in = open(from, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(in >= 0);
+    assert_int_equal(pwrite(in, "head", 4, 0), 4);
+    assert_int_equal(pwrite(in, "middle", 6, far), 6);
+    assert_int_equal(ftruncate(in, size), 0);
+    int out = open(to, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(out >= 0);
+    assert_int_equal(fd_copy_file(in, out), 0);
+    struct stat st;
+    char buf[8] = "";
+    assert_int_equal(fstat(out, &st), 0);
+    assert_int_equal(st.st_size, size);
+    assert_true(st.st_blocks * 512 < 16 << 20); /* 2 GiB long, a few blocks used */
+    assert_int_equal(pread(out, buf, 4, 0), 4);
+    assert_memory_equal(buf, "head", 4);
+    assert_int_equal(pread(out, buf, 6, far), 6);
+    assert_memory_equal(buf, "middle", 6);
+    assert_int_equal(pread(out, buf, 4, far / 2), 4);
+    assert_memory_equal(buf, "\0\0\0\0", 4);
+    close(in);
+    close(out);
+    unlink(from);
+    unlink(to);
+}
+
+/* A file whose size says nothing (/proc) is read to its end. */
+static void copy_file_reads_proc_files(void **state)
+{
+    char to[128], *text = NULL;
+    snprintf(to, sizeof(to), "%s/status", tmpdir);
+    int in = open("/proc/self/status", O_RDONLY);
+    int out = open(to, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(in >= 0 && out >= 0);
+    assert_int_equal(fd_copy_file(in, out), 0);
+    close(in);
+    close(out);
+    assert_int_equal(file_read_all(to, &text, NULL), 0);
+    assert_non_null(strstr(text, "Name:"));
+    free(text);
+    unlink(to);
+}
+
 static void log_levels_parse(void **state)
 {
     enum log_level l;
@@ -198,6 +248,8 @@ int main(void)
         cmocka_unit_test(write_atomic_then_read_back),
         cmocka_unit_test(read_missing_file_names_it),
         cmocka_unit_test(mkdir_p_and_remove_tree),
+        cmocka_unit_test(copy_file_keeps_data_and_holes),
+        cmocka_unit_test(copy_file_reads_proc_files),
         cmocka_unit_test(log_levels_parse),
     };
     return cmocka_run_group_tests_name("lib", tests, make_tmpdir, remove_tmpdir);
