@@ -828,6 +828,21 @@ static int run_triggers(struct builder *b, struct stage **cur)
     return r;
 }
 
+/* The cache key of RUN and the metadata steps: the ARG values in scope are
+ * part of it (another --build-arg, another RUN, another ENV X=$ARG). */
+static void args_key(struct stage *s, const struct df_instruction *ins, char key[65])
+{
+    char *args = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&args, &len);
+    for (size_t i = 0; f && i < s->args.len; i++)
+        fprintf(f, "%s\n", s->args.v[i]);
+    if (f)
+        fclose(f);
+    bld_cache_key(s->id, ins->original, args, key);
+    free(args);
+}
+
 static int run_step(struct builder *b, struct stage **cur, const struct df_instruction *ins)
 {
     struct stage *s = *cur;
@@ -852,16 +867,7 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
     } else if (strcmp(cmd, "COPY") == 0 || strcmp(cmd, "ADD") == 0) {
         r = bld_copy(b, s, ins, ins->original, &cached);
     } else if (strcmp(cmd, "RUN") == 0) {
-        /* the ARG values are part of the key: another --build-arg, another run */
-        char *args = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&args, &len);
-        for (size_t i = 0; f && i < s->args.len; i++)
-            fprintf(f, "%s\n", s->args.v[i]);
-        if (f)
-            fclose(f);
-        bld_cache_key(s->id, ins->original, args, key);
-        free(args);
+        args_key(s, ins, key);
         cached = bld_cache_hit(b, s, key);
         if (!cached) {
             struct layer_info layer;
@@ -882,7 +888,7 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
             }
         }
     } else {
-        bld_cache_key(s->id, ins->original, NULL, key);
+        args_key(s, ins, key);
         cached = bld_cache_hit(b, s, key);
         if (!cached) {
             r = do_metadata(b, s, ins);
@@ -1007,7 +1013,7 @@ int cmd_build(const struct md_global *g, int argc, char **argv)
     int c, code = 125, exit_code = 0, r = 0;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+t:f:q", opts, NULL)) != -1 && r == 0) {
+    while ((c = getopt_long(argc, argv, "t:f:q", opts, NULL)) != -1 && r == 0) {
         switch (c) {
         case 't': {
             struct image_ref ref;

@@ -766,7 +766,7 @@ int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *in
 {
     struct copy_job j = {.context = b->context, .add = strcmp(ins->cmd, "ADD") == 0};
     char from[PATH_MAX] = "", tmp[PATH_MAX], from_dir[PATH_MAX + 8];
-    char inputs[LAYER_DIGEST_LEN * 2] = "", digest[LAYER_DIGEST_LEN], key[65];
+    char inputs[LAYER_DIGEST_LEN * 2 + PATH_MAX + 256] = "", digest[LAYER_DIGEST_LEN], key[65];
     snprintf(tmp, sizeof(tmp), "%s/build-cache/tmp-%d", b->g->root, (int)getpid());
     snprintf(from_dir, sizeof(from_dir), "%s/from", tmp);
     j.tmp = tmp;
@@ -781,8 +781,10 @@ int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *in
     if (r == 0)
         r = collect_sources(b, s, ins, &j);
     if (r == 0 && (r = hash_sources(&j, digest)) == 0) {
+        /* what the words expanded to: another ARG value, another step */
         size_t used = strlen(inputs);
-        snprintf(inputs + used, sizeof(inputs) - used, " %s", digest);
+        snprintf(inputs + used, sizeof(inputs) - used, " %s %s %s %o", digest, j.dest,
+                 j.has_chown ? j.chown : "-", j.has_chmod ? (unsigned)j.chmod : 0u);
     }
     if (r == 0) {
         bld_cache_key(s->id, text, inputs, key);

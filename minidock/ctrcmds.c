@@ -166,7 +166,7 @@ int cmd_start(const struct md_global *g, int argc, char **argv)
     bool attach = false, input = false;
     struct store s;
     int c, code = 0;
-    while ((c = next_opt(argc, argv, "+ai", opts, "start")) != -1) {
+    while ((c = next_opt(argc, argv, "ai", opts, "start")) != -1) {
         if (c == '?')
             return 125;
         if (c == 'h') {
@@ -236,7 +236,7 @@ static int parse_time_opt(int argc, char **argv, const char *verb, int *timeout)
     int c;
     int64_t n;
     *timeout = -1;
-    while ((c = next_opt(argc, argv, "+t:", opts, verb)) != -1) {
+    while ((c = next_opt(argc, argv, "t:", opts, verb)) != -1) {
         if (c == '?')
             return 125;
         if (c == 'h') {
@@ -303,7 +303,7 @@ int cmd_kill(const struct md_global *g, int argc, char **argv)
         {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0}};
     int sig = SIGKILL, c, code = 0;
     struct store s;
-    while ((c = next_opt(argc, argv, "+s:", opts, "kill")) != -1) {
+    while ((c = next_opt(argc, argv, "s:", opts, "kill")) != -1) {
         if (c == '?')
             return 125;
         if (c == 'h') {
@@ -476,7 +476,7 @@ int cmd_attach(const struct md_global *g, int argc, char **argv)
     struct store s;
     struct ctr c;
     int opt, fd, code = 125;
-    while ((opt = next_opt(argc, argv, "+", opts, "attach")) != -1) {
+    while ((opt = next_opt(argc, argv, "", opts, "attach")) != -1) {
         if (opt == '?')
             return 125;
         if (opt == 'h') {
@@ -627,7 +627,7 @@ int cmd_logs(const struct md_global *g, int argc, char **argv)
     struct store s;
     struct ctr c;
     int opt, code = 0;
-    while ((opt = next_opt(argc, argv, "+ftn:", opts, "logs")) != -1) {
+    while ((opt = next_opt(argc, argv, "ftn:", opts, "logs")) != -1) {
         switch (opt) {
         case '?':
             return 125;
@@ -737,7 +737,7 @@ int cmd_rm(const struct md_global *g, int argc, char **argv)
     bool force = false, volumes = false;
     struct store s;
     int opt, code = 0;
-    while ((opt = next_opt(argc, argv, "+fv", opts, "rm")) != -1) {
+    while ((opt = next_opt(argc, argv, "fv", opts, "rm")) != -1) {
         if (opt == '?')
             return 125;
         if (opt == 'h') {

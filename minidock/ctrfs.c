@@ -446,7 +446,7 @@ int cmd_commit(const struct md_global *g, int argc, char **argv)
     char id[LAYER_DIGEST_LEN];
     int opt, code = 125;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+a:c:m:ph", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "a:c:m:ph", opts, NULL)) != -1) {
         if (opt == 'h') {
             code = commit_usage();
             goto out;
@@ -832,7 +832,7 @@ int cmd_cp(const struct md_global *g, int argc, char **argv)
     char *ctr_name = NULL, *other = NULL, *src_path, *dst_path;
     int opt, code = 125;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+aLqh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "aLqh", opts, NULL)) != -1) {
         if (opt == 'h')
             return cp_usage();
         if (opt == '?')
@@ -913,7 +913,7 @@ int cmd_export(const struct md_global *g, int argc, char **argv)
     struct ctr c = {0};
     int opt, rootfd = -1, code = 125;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         if (opt == 'h') {
             printf("Usage:  minidock export [OPTIONS] CONTAINER\n\n"
                    "Export a container's filesystem as a tar archive\n\nOptions:\n"

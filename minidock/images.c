@@ -316,7 +316,7 @@ int cmd_images(const struct md_global *g, int argc, char **argv)
     size_t n = 0;
     bool quiet = false, format_set = false;
     int c, code = 125;
-    while ((c = getopt_long(argc, argv, "+adf:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "adf:qh", opts, NULL)) != -1) {
         if (c == 'h')
             return images_usage();
         if (c == 'd' && !format_set)
@@ -476,7 +476,7 @@ int cmd_rmi(const struct md_global *g, int argc, char **argv)
     struct image_store *st = NULL;
     bool force = false;
     int c, code = 0;
-    while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock rmi [OPTIONS] IMAGE [IMAGE...]\n\n"
                    "Remove one or more images\n\nOptions:\n"
@@ -557,7 +557,7 @@ static int image_prune_cmd(const struct md_global *g, int argc, char **argv)
     strv_t deleted = {0};
     bool all = false, force = false;
     int c;
-    while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "afh", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock image prune [OPTIONS]\n\nRemove unused images\n\nOptions:\n"
                    "  -a, --all     Remove all unused images, not just dangling ones\n"

@@ -125,7 +125,7 @@ int cmd_history(const struct md_global *g, int argc, char **argv)
     json_t *config = NULL, *titles = NULL;
     int c, r, code = 125;
     bool quiet = false;
-    while ((c = getopt_long(argc, argv, "+qH::h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qH::h", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock history [OPTIONS] IMAGE\n\nShow the history of an image\n\n"
                    "Options:\n      --format string   Format output using a Go template\n"
@@ -287,7 +287,7 @@ int image_inspect_cmd(const struct md_global *g, int argc, char **argv)
     struct image_store *st = NULL;
     json_t *all = json_array();
     int c, code = 0;
-    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock image inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
                    "Display detailed information on one or more images\n\nOptions:\n"

@@ -77,7 +77,7 @@ int cmd_import(const struct md_global *g, int argc, char **argv)
     const char *message = NULL, *ref = NULL;
     char id[LAYER_DIGEST_LEN], spool[4096] = "";
     int c, code = 125;
-    while ((c = getopt_long(argc, argv, "+c:m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:m:h", opts, NULL)) != -1) {
         if (c == 'h') {
             code = cmd_import_usage();
             goto out;

@@ -588,7 +588,7 @@ int cmd_load(const struct md_global *g, int argc, char **argv)
     const char *input = NULL;
     bool quiet = false;
     int c;
-    while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:qh", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock load [OPTIONS]\n\n"
                    "Load an image from a tar archive or STDIN\n\n"

@@ -362,7 +362,7 @@ static int ps_parse(int argc, char **argv, struct ps_opts *o, struct filters *f)
     };
     int64_t n;
     int c;
-    while ((c = getopt_long(argc, argv, "+aqn:lsf:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "aqn:lsf:h", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
             o->all = true;
@@ -592,7 +592,7 @@ static int inspect_cmd(const struct md_global *g, int argc, char **argv, const c
     const char *format = NULL;
     bool sizes = false;
     int c, code = 0;
-    while ((c = getopt_long(argc, argv, "+f:sh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:sh", opts, NULL)) != -1) {
         if (c == 'h')
             return inspect_usage();
         else if (c == 'f')

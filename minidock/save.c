@@ -357,7 +357,7 @@ int cmd_save(const struct md_global *g, int argc, char **argv)
     struct save_set set = {0};
     size_t n = 0;
     int c, code = 125;
-    while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock save [OPTIONS] IMAGE [IMAGE...]\n\n"
                    "Save one or more images to a tar archive (streamed to STDOUT by default)\n\n"

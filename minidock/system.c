@@ -72,7 +72,7 @@ static int container_prune_cmd(const struct md_global *g, int argc, char **argv)
     bool force = false;
     int64_t bytes = 0;
     int c, code = 0;
-    while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock container prune [OPTIONS]\n\nRemove all stopped "
                    "containers\n\nOptions:\n      --filter filter   Provide filter values "
@@ -168,7 +168,7 @@ static int system_prune_cmd(const struct md_global *g, int argc, char **argv)
     bool all = false, force = false, volumes = false;
     int64_t bytes = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+afh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "afh", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock system prune [OPTIONS]\n\nRemove unused data\n\n"
                    "Options:\n  -a, --all             Remove all unused images not just "
@@ -312,7 +312,7 @@ static int system_df_cmd(const struct md_global *g, int argc, char **argv)
     struct ctr_list l = {0};
     struct table *t = NULL;
     int c, r;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock system df [OPTIONS]\n\nShow minidock disk usage\n\n"
                    "Options:\n      --format string   Format output using a Go template\n");

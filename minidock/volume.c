@@ -110,7 +110,7 @@ static int volume_create_cmd(const struct md_global *g, int argc, char **argv)
     json_t *labels = json_object();
     char name[128];
     int c, code = 125;
-    while ((c = getopt_long(argc, argv, "+l:d:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "l:d:", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock volume create [OPTIONS] [VOLUME]\n\nCreate a volume\n\n"
                    "Options:\n  -d, --driver string   Volume driver name (only \"local\")\n"
@@ -192,7 +192,7 @@ static int volume_ls_cmd(const struct md_global *g, int argc, char **argv)
     strv_t names = {0};
     struct table *t = NULL;
     int c, code = 125;
-    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock volume ls [OPTIONS]\n\nList volumes\n\nOptions:\n"
                    "      --format string   Format output using a Go template\n"
@@ -244,7 +244,7 @@ static int volume_inspect_cmd(const struct md_global *g, int argc, char **argv)
     const char *format = NULL;
     json_t *all = json_array();
     int c, code = 0;
-    while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage:  minidock volume inspect [OPTIONS] VOLUME [VOLUME...]\n\n"
                    "Display detailed information on one or more volumes\n");

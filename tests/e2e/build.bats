@@ -438,6 +438,15 @@ EOF
     [ "$status" -eq 0 ]
     run md run --rm args:3 cat /msg
     [ "$output" = "hello env-value" ]
+    # another value reaches the cache keys of ENV and of COPY's expanded destination
+    echo f > "$CTX/f"
+    printf 'FROM busybox\nARG V=1\nENV X=v$V\nARG D=/a\nCOPY f $D\n' > "$CTX/Dockerfile"
+    md build -q -t argc:1 "$CTX" >/dev/null
+    md build -q -t argc:2 --build-arg V=2 --build-arg D=/b "$CTX" >/dev/null
+    run md image inspect --format '{{json .Config.Env}}' argc:2
+    [[ "$output" == *'"X=v2"'* ]]
+    run md run --rm argc:2 cat /b
+    [ "$output" = "f" ]
 }
 
 @test "--network none has only loopback in RUN; --network host sees the host's interfaces" {

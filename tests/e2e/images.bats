@@ -369,3 +369,19 @@ assert "LastTagTime" in i["Metadata"], i
     run -125 md image frobnicate
     [[ "$output" == *"'image frobnicate' is not a minidock command"* ]]
 }
+
+@test "flags may follow the arguments, as with docker (not after run's or exec's command)" {
+    import_busybox >/dev/null
+    id=$(md images -q --no-trunc busybox)
+    run md image inspect busybox --format '{{.Id}}'
+    [ "$status" -eq 0 ] && [ "$output" = "$id" ]
+    run md inspect busybox -f '{{.Os}}'
+    [ "$output" = "linux" ]
+    run md images busybox --format '{{.Repository}}:{{.Tag}}'
+    [ "$output" = "busybox:latest" ]
+    run md history busybox -q
+    [ "$status" -eq 0 ] && [ "${#lines[@]}" -ge 1 ]
+    # after run's image, words are the command's: -f here is not inspect's flag
+    run md run --rm busybox echo -f x
+    [ "$output" = "-f x" ]
+}

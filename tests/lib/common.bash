@@ -84,14 +84,17 @@ minidock_cgroups() {
 }
 
 # Teardown helper: kill the background runtime and its container, then remove
-# the cgroups that appeared since $1 (a minidock_cgroups listing taken in setup).
+# the cgroups that appeared since $1 (a minidock_cgroups listing taken in setup)
+# and, when $2 is given, whose name is one of those ids (one per line): the
+# test's own containers, not those of a test run beside it.
 kill_and_clean_cgroups() {
-    local before=$1 d
+    local before=$1 only=${2-all} d
     [ -n "${CPID:-}" ] && kill -KILL "$CPID" 2>/dev/null
     [ -n "${BG:-}" ] && kill -KILL "$BG" 2>/dev/null
     wait 2>/dev/null || true
     comm -13 <(echo "$before") <(minidock_cgroups) | sort -r | while read -r d; do
         [ -d "$d" ] || continue
+        [ "$only" = all ] || grep -qxF "$(basename "$d")" <<<"$only" || continue
         for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
         for _ in $(seq 50); do rmdir "$d" 2>/dev/null && break; sleep 0.05; done
     done
@@ -136,7 +139,8 @@ import_busybox() {
 # Teardown for tests that start containers: kill every container process and
 # monitor of the test's root, then remove the cgroups they left.
 kill_root_containers() {
-    local d pid
+    local d pid ids
+    ids=$(ls "$T/root/containers" 2>/dev/null)
     for d in "$T"/root/containers/*/; do
         [ -f "$d/state.json" ] || continue
         for key in MonitorPid Pid; do
@@ -144,7 +148,7 @@ kill_root_containers() {
             [ -n "$pid" ] && [ "$pid" -gt 0 ] && kill -KILL "$pid" 2>/dev/null
         done
     done
-    kill_and_clean_cgroups "${CGROUPS_BEFORE:-}"
+    kill_and_clean_cgroups "${CGROUPS_BEFORE:-}" "${ids:-none}"
 }
 
 # setup/teardown of the tests that run containers from the busybox image.
