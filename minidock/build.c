@@ -44,6 +44,7 @@
 #include "image.h"
 #include "log.h"
 #include "overlay.h"
+#include "parents.h"
 
 /* ---------------------------------------------------------------------------
  * Small helpers.
@@ -241,7 +242,11 @@ int bld_commit_step(struct builder *b, struct stage *s, const char *created_by,
         s->layers = l;
         s->layers[s->nlayers++] = *layer;
     }
+    char parent[LAYER_DIGEST_LEN];
+    snprintf(parent, sizeof(parent), "%s", s->id);
     int r = image_add(b->st, s->config, s->layers, s->nlayers, NULL, s->id);
+    if (r == 0)
+        r = md_parent_set(b->g->root, s->id, parent);
     if (r == 0 && key) {
         cache_path(b, key, path, sizeof(path));
         char dir[PATH_MAX];
@@ -920,7 +925,10 @@ static int final_labels(struct builder *b, struct stage *s)
         json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
         free(k);
     }
-    return image_add(b->st, s->config, s->layers, s->nlayers, NULL, s->id);
+    char parent[LAYER_DIGEST_LEN];
+    snprintf(parent, sizeof(parent), "%s", s->id);
+    int r = image_add(b->st, s->config, s->layers, s->nlayers, NULL, s->id);
+    return r < 0 ? r : md_parent_set(b->g->root, s->id, parent);
 }
 
 static int build(struct builder *b, char *text, int *exit_code)

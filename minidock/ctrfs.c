@@ -46,6 +46,7 @@
 #include "layer.h"
 #include "minidock.h"
 #include "overlay.h"
+#include "parents.h"
 #include "str.h"
 
 /* ---- 0. Shared steps ------------------------------------------------------------------------- */
@@ -398,6 +399,8 @@ static int commit(const struct md_global *g, struct ctr *c, const struct commit_
         layers[i] = img.layers[i];
     if (r == 0)
         r = image_add(st, cfg, layers, img.nlayers + 1, o->ref, id);
+    if (r == 0) /* as Docker: the container's image is the new image's parent */
+        r = md_parent_set(g->root, id, img.id);
     if (locked)
         image_store_unlock(st);
     json_decref(cfg);

@@ -28,6 +28,7 @@
 #include "image.h"
 #include "images.h"
 #include "minidock.h"
+#include "parents.h"
 #include "store.h"
 #include "str.h"
 #include "table.h"
@@ -247,11 +248,14 @@ static int parse_ls_filter(struct ls_options *o, const char *filter)
 /* An untagged image that another image was built on (a step of `build`):
  * its layers begin the other's, which is newer.  Docker hides these
  * intermediate images unless -a. */
-static bool is_intermediate(const struct image *imgs, size_t n, size_t i)
+static bool is_intermediate(const char *root, const struct image *imgs, size_t n, size_t i)
 {
     const struct image *p = &imgs[i];
     if (p->tags.len)
         return false;
+    if (md_parent_has_children(root, p->id)) /* a build step's image: Docker's rule */
+        return true;
+    /* images made before parents were recorded: another image extends its layers */
     for (size_t k = 0; k < n; k++) {
         const struct image *c = &imgs[k];
         if (k == i || c->nlayers < p->nlayers ||
@@ -353,7 +357,7 @@ int cmd_images(const struct md_global *g, int argc, char **argv)
         goto fail;
     qsort(imgs, n, sizeof(*imgs), by_created_desc);
     for (size_t i = 0; i < n; i++)
-        if ((o.all || !is_intermediate(imgs, n, i)) && add_image_rows(t, st, &imgs[i], &o) < 0)
+        if ((o.all || !is_intermediate(g->root, imgs, n, i)) && add_image_rows(t, st, &imgs[i], &o) < 0)
             goto fail;
     table_flush(t, stdout);
     t = NULL;
@@ -426,8 +430,46 @@ static int untag_all(struct image_store *st, const struct image *img, strv_t *re
 }
 
 /* Docker's rules for one `rmi NAME`, with the containers that use the image. */
+/* Did the report of a removal say "Deleted: id"? */
+static bool deleted(const strv_t *report, const char *id)
+{
+    for (size_t i = 0; i < report->len; i++)
+        if (str_has_prefix(report->v[i], "Deleted: ") && strcmp(report->v[i] + 9, id) == 0)
+            return true;
+    return false;
+}
+
+/* id was deleted: forget its parent record and, as Docker does, delete its
+ * parents while they are untagged, unused and have no other child. */
+static int forget_and_prune(const struct md_global *g, struct image_store *st, const char *id,
+                            bool prune, strv_t *report)
+{
+    char parent[MD_PARENT_LEN];
+    int r = 0;
+    md_parent_get(g->root, id, parent);
+    md_parent_forget(g->root, id);
+    while (r == 0 && prune && parent[0]) {
+        struct image img = {0};
+        char user[STORE_ID_LEN + 1], next[MD_PARENT_LEN];
+        bool running;
+        if (image_lookup(st, parent, &img) < 0 || img.tags.len ||
+            md_parent_has_children(g->root, img.id) ||
+            container_using(g, img.id, user, &running)) {
+            image_free(&img);
+            break;
+        }
+        md_parent_get(g->root, img.id, next);
+        r = image_remove(st, img.id, false, report);
+        if (r == 0)
+            md_parent_forget(g->root, img.id);
+        image_free(&img);
+        snprintf(parent, sizeof(parent), "%s", next);
+    }
+    return r;
+}
+
 static int remove_one(const struct md_global *g, struct image_store *st, const char *name,
-                      bool force, strv_t *report)
+                      bool force, bool prune, strv_t *report)
 {
     struct image img = {0};
     struct image_ref ref;
@@ -459,8 +501,15 @@ static int remove_one(const struct md_global *g, struct image_store *st, const c
                      running ? "running" : "stopped", user);
     else if (!by_tag && used)
         r = untag_all(st, &img, report);
+    else if (!by_tag && img.tags.len == 0 && md_parent_has_children(g->root, img.id))
+        r = err_setx(EBUSY,
+                     "conflict: unable to delete %.12s (cannot be forced) - image has dependent "
+                     "child images",
+                     img.id + 7);
     else
         r = image_remove(st, name, force || (!by_tag && one_repository(&img)), report);
+    if (r == 0 && deleted(report, img.id))
+        r = forget_and_prune(g, st, img.id, prune, report);
     image_free(&img);
     return r;
 }
@@ -474,7 +523,7 @@ int cmd_rmi(const struct md_global *g, int argc, char **argv)
         {0},
     };
     struct image_store *st = NULL;
-    bool force = false;
+    bool force = false, prune = true;
     int c, code = 0;
     while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
         if (c == 'h') {
@@ -486,6 +535,8 @@ int cmd_rmi(const struct md_global *g, int argc, char **argv)
         }
         if (c == 'f')
             force = true;
+        if (c == 'P')
+            prune = false;
         if (c == '?') {
             err_setx(EINVAL, "unknown flag: %s", argv[optind - 1]);
             return md_fail("rmi");
@@ -499,7 +550,7 @@ int cmd_rmi(const struct md_global *g, int argc, char **argv)
         return md_fail("rmi");
     for (int i = optind; i < argc; i++) {
         strv_t report = {0};
-        int r = remove_one(g, st, argv[i], force, &report);
+        int r = remove_one(g, st, argv[i], force, prune, &report);
         for (size_t l = 0; l < report.len; l++)
             printf("%s\n", report.v[l]);
         strv_free(&report);
@@ -514,10 +565,13 @@ int cmd_rmi(const struct md_global *g, int argc, char **argv)
 
 /* Remove one image for prune; report lines as Docker's prune prints them
  * ("untagged: busybox:latest", "deleted: sha256:..."). */
-static int prune_one(struct image_store *st, const struct image *img, strv_t *deleted)
+static int prune_one(const struct md_global *g, struct image_store *st, const struct image *img,
+                     strv_t *deleted)
 {
     strv_t report = {0};
     int r = image_remove(st, img->id, true, &report);
+    if (r == 0) /* and its untagged parents, as rmi does */
+        r = forget_and_prune(g, st, img->id, true, &report);
     for (size_t i = 0; i < report.len; i++) {
         report.v[i][0] = (char)tolower((unsigned char)report.v[i][0]);
         strv_push(deleted, report.v[i]);
@@ -526,7 +580,8 @@ static int prune_one(struct image_store *st, const struct image *img, strv_t *de
     return r;
 }
 
-/* Dangling images (every image with -a) that no container uses. */
+/* Dangling images (untagged, without children; every image with -a) that
+ * no container uses. */
 static int prune_images(const struct md_global *g, struct image_store *st, bool all,
                         strv_t *deleted)
 {
@@ -538,8 +593,13 @@ static int prune_images(const struct md_global *g, struct image_store *st, bool 
     for (size_t i = 0; r == 0 && i < n; i++) {
         char user[STORE_ID_LEN + 1];
         bool running;
-        if ((all || imgs[i].tags.len == 0) && !container_using(g, imgs[i].id, user, &running))
-            r = prune_one(st, &imgs[i], deleted);
+        struct image again = {0};
+        if (image_lookup(st, imgs[i].id, &again) < 0) /* pruned with a child */
+            continue;
+        image_free(&again);
+        if ((all || (imgs[i].tags.len == 0 && !md_parent_has_children(g->root, imgs[i].id))) &&
+            !container_using(g, imgs[i].id, user, &running))
+            r = prune_one(g, st, &imgs[i], deleted);
     }
     image_list_free(imgs, n);
     return r;

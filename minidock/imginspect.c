@@ -13,6 +13,7 @@
 #include "image.h"
 #include "images.h"
 #include "minidock.h"
+#include "parents.h"
 #include "store.h"
 #include "str.h"
 #include "table.h"
@@ -227,8 +228,11 @@ static const char *config_string(json_t *config, const char *key)
 }
 
 /* Docker's `image inspect` document. */
-static int inspect_document(struct image_store *st, const struct image *img, json_t **out)
+static int inspect_document(const char *root, struct image_store *st, const struct image *img,
+                            json_t **out)
 {
+    char parent[MD_PARENT_LEN];
+    md_parent_get(root, img->id, parent);
     json_t *config = NULL, *tags = json_array(), *digests = json_array();
     int r = image_config(st, img, &config);
     if (r < 0)
@@ -251,7 +255,7 @@ static int inspect_document(struct image_store *st, const struct image *img, jso
     *out = json_pack(
         "{s:s, s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I, s:{s:s, s:O*}, "
         "s:{s:s}}",
-        "Id", img->id, "RepoTags", tags, "RepoDigests", digests, "Parent", "", "Comment",
+        "Id", img->id, "RepoTags", tags, "RepoDigests", digests, "Parent", parent, "Comment",
         config_string(config, "comment"), "Created", config_string(config, "created"),
         "DockerVersion", config_string(config, "docker_version"), "Author",
         config_string(config, "author"), "Config",
@@ -268,13 +272,13 @@ out:
     return r;
 }
 
-int image_inspect_doc(struct image_store *st, const char *ref, json_t **doc)
+int image_inspect_doc(const char *root, struct image_store *st, const char *ref, json_t **doc)
 {
     struct image img = {0};
     int r = image_lookup(st, ref, &img);
     *doc = NULL;
     if (r == 0)
-        r = inspect_document(st, &img, doc);
+        r = inspect_document(root, st, &img, doc);
     image_free(&img);
     return r;
 }
@@ -314,7 +318,7 @@ int image_inspect_cmd(const struct md_global *g, int argc, char **argv)
     }
     for (int i = optind; i < argc; i++) {
         json_t *doc = NULL;
-        int r = image_inspect_doc(st, argv[i], &doc);
+        int r = image_inspect_doc(g->root, st, argv[i], &doc);
         if (r < 0) {
             code = image_fail("image inspect", r);
             continue;

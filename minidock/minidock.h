@@ -35,7 +35,7 @@ int volume_prune(const struct md_global *g, bool all, int64_t *bytes);
 /* Docker's inspect document of an image (Id, RepoTags, Config...) found by
  * reference or ID prefix; "No such image: REF" (-ENOENT) otherwise. */
 struct image_store;
-int image_inspect_doc(struct image_store *st, const char *ref, json_t **doc);
+int image_inspect_doc(const char *root, struct image_store *st, const char *ref, json_t **doc);
 
 int cmd_version(const struct md_global *g, int argc, char **argv);
 int cmd_info(const struct md_global *g, int argc, char **argv);

@@ -560,7 +560,7 @@ static int inspect_one(struct inspect_src *src, const char *type, const char *re
             return r; /* an ambiguous prefix, a broken container */
     }
     if (!type || strcmp(type, "image") == 0) {
-        r = inspect_images(src) ? image_inspect_doc(src->images, ref, doc) : -ENOENT;
+        r = inspect_images(src) ? image_inspect_doc(src->g->root, src->images, ref, doc) : -ENOENT;
         if (r != -ENOENT)
             return r;
     }

@@ -19,6 +19,7 @@
 #include "human.h"
 #include "image.h"
 #include "minidock.h"
+#include "parents.h"
 #include "table.h"
 
 /* ---- 1. prune ------------------------------------------------------------------------------- */
@@ -133,6 +134,8 @@ static void prune_images(const struct md_global *g, bool all, int64_t *bytes)
             continue;
         if (image_remove(ist, imgs[i].id, true, &report) < 0)
             fprintf(stderr, "minidock: image prune: %s\n", err_msg());
+        else
+            md_parent_forget(g->root, imgs[i].id);
         for (size_t j = 0; j < report.len; j++) {
             /* Docker's prune reports "untagged: REF" and "deleted: ID" */
             printf("%s%c%s\n", header ? "" : "Deleted Images:\n", tolower(report.v[j][0]),
