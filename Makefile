@@ -5,7 +5,7 @@
 #   make test     unit tests (ASan/UBSan), lab graders, end-to-end tests
 #   make fuzz     fuzz the Dockerfile parser for 5 minutes (libFuzzer; FUZZ_TIME=seconds)
 #   make demo     a short tour of minidock
-#   make bench    run latency: minidock vs runc vs podman (bench/run-latency)
+#   make bench    run latency vs runc/podman, then build time vs podman (bench/run-latency, run-build)
 #   make grade    run the lab graders and print points per lab
 #   make student  the students' starter tree in build/student (LAB=N: from lab N)
 #   make format   clang-format every C file;  make lint: format check + cppcheck
@@ -55,6 +55,7 @@ demo: deps
 bench: deps
 	@$(MAKE) -s all
 	@bench/run-latency
+	@bench/run-build
 
 student:
 	@scripts/make-student $(if $(LAB),--lab $(LAB)) build/student
