@@ -333,3 +333,28 @@ int bld_read_file(const char *path, char **out)
         close(fd);
     return r;
 }
+
+/* The cache entries (ROOT/build-cache/<key>: an image ID) whose image is
+ * gone: removed by image prune and system prune, so the cache does not grow
+ * without end.  A build would only take them for misses. */
+void bld_cache_gc(const char *root, struct image_store *st)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/build-cache", root);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (strlen(e->d_name) != 64 || strspn(e->d_name, "0123456789abcdef") != 64)
+            continue;
+        char path[PATH_MAX + 80], *id = NULL;
+        struct image img = {0};
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (file_read_all(path, &id, NULL) < 0)
+            continue;
+        if (image_lookup(st, str_trim(id), &img) == -ENOENT)
+            unlink(path);
+        image_free(&img);
+        free(id);
+    }
+    if (d)
+        closedir(d);
+}

@@ -357,7 +357,8 @@ int cmd_images(const struct md_global *g, int argc, char **argv)
         goto fail;
     qsort(imgs, n, sizeof(*imgs), by_created_desc);
     for (size_t i = 0; i < n; i++)
-        if ((o.all || !is_intermediate(g->root, imgs, n, i)) && add_image_rows(t, st, &imgs[i], &o) < 0)
+        if ((o.all || !is_intermediate(g->root, imgs, n, i)) &&
+            add_image_rows(t, st, &imgs[i], &o) < 0)
             goto fail;
     table_flush(t, stdout);
     t = NULL;
@@ -453,8 +454,7 @@ static int forget_and_prune(const struct md_global *g, struct image_store *st, c
         char user[STORE_ID_LEN + 1], next[MD_PARENT_LEN];
         bool running;
         if (image_lookup(st, parent, &img) < 0 || img.tags.len ||
-            md_parent_has_children(g->root, img.id) ||
-            container_using(g, img.id, user, &running)) {
+            md_parent_has_children(g->root, img.id) || container_using(g, img.id, user, &running)) {
             image_free(&img);
             break;
         }
@@ -582,8 +582,7 @@ static int prune_one(const struct md_global *g, struct image_store *st, const st
 
 /* Dangling images (untagged, without children; every image with -a) that
  * no container uses. */
-static int prune_images(const struct md_global *g, struct image_store *st, bool all,
-                        strv_t *deleted)
+int md_prune_images(const struct md_global *g, struct image_store *st, bool all, strv_t *deleted)
 {
     struct image *imgs;
     size_t n;
@@ -602,6 +601,7 @@ static int prune_images(const struct md_global *g, struct image_store *st, bool 
             r = prune_one(g, st, &imgs[i], deleted);
     }
     image_list_free(imgs, n);
+    bld_cache_gc(g->root, st);
     return r;
 }
 
@@ -647,7 +647,7 @@ static int image_prune_cmd(const struct md_global *g, int argc, char **argv)
     if (image_store_open(g->root, &st) < 0)
         return md_fail("image prune");
     int64_t before = store_size(st);
-    int r = prune_images(g, st, all, &deleted);
+    int r = md_prune_images(g, st, all, &deleted);
     int64_t reclaimed = before - store_size(st);
     if (deleted.len)
         printf("Deleted Images:\n");

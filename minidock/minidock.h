@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "str.h"
+
 #define MINIDOCK_VERSION "0.1.0"
 #define MD_DEFAULT_ROOT  "/var/lib/minidock"
 
@@ -35,6 +37,12 @@ int volume_prune(const struct md_global *g, bool all, int64_t *bytes);
 /* Docker's inspect document of an image (Id, RepoTags, Config...) found by
  * reference or ID prefix; "No such image: REF" (-ENOENT) otherwise. */
 struct image_store;
+/* image prune: the dangling images (every unused one with all) and their
+ * untagged parents; deleted gets Docker's "untagged: REF" / "deleted: ID"
+ * lines (images.c). */
+int md_prune_images(const struct md_global *g, struct image_store *st, bool all, strv_t *deleted);
+/* Remove the build cache's entries whose image is gone (buildctx.c). */
+void bld_cache_gc(const char *root, struct image_store *st);
 int image_inspect_doc(const char *root, struct image_store *st, const char *ref, json_t **doc);
 
 int cmd_version(const struct md_global *g, int argc, char **argv);

@@ -305,12 +305,17 @@ static json_t *ps_row(const struct ctr *c, const struct ps_opts *o, struct image
     char *ports = ports_text(c->doc), *mounts = mounts_text(c->doc, o->no_trunc);
     char *labels = labels_text(json_object_get(json_object_get(c->doc, "Config"), "Labels"));
     char *nets = networks_text(c->doc), *nvol = str_printf("%d", local_volumes(c->doc));
+    char image[600]; /* an image given by its ID shows as a short ID, as Docker */
+    const char *typed = image_text(c);
+    snprintf(image, sizeof(image), "%.*s",
+             str_has_prefix(typed, "sha256:") && !o->no_trunc ? 12 : (int)sizeof(image),
+             str_has_prefix(typed, "sha256:") && !o->no_trunc ? typed + 7 : typed);
     if (quoted && ports && mounts && labels && nets && nvol)
         row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-                        "Command", quoted, "CreatedAt", created_at, "ID", id, "Image",
-                        image_text(c), "Labels", labels, "LocalVolumes", nvol, "Mounts", mounts,
-                        "Names", c->name, "Networks", nets, "Ports", ports, "RunningFor",
-                        running_for, "Size", size, "State", ctr_state(c), "Status", status);
+                        "Command", quoted, "CreatedAt", created_at, "ID", id, "Image", image,
+                        "Labels", labels, "LocalVolumes", nvol, "Mounts", mounts, "Names", c->name,
+                        "Networks", nets, "Ports", ports, "RunningFor", running_for, "Size", size,
+                        "State", ctr_state(c), "Status", status);
     free(cmd);
     free(quoted);
     free(ports);

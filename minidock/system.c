@@ -107,55 +107,36 @@ out:
     return code;
 }
 
-/* Images no container uses: untagged ones, or all of them (-a). */
+/* Images no container uses: dangling ones, or all of them (-a); image
+ * prune's own pruning (images.c). */
 static void prune_images(const struct md_global *g, bool all, int64_t *bytes)
 {
-    struct store s;
-    struct ctr_list l = {0};
     struct image_store *ist = NULL;
-    struct image *imgs = NULL;
-    size_t n = 0;
-    bool header = false;
-    char dir[PATH_MAX];
+    strv_t deleted = {0};
+    char dir[PATH_MAX], layers[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/images", g->root);
+    snprintf(layers, sizeof(layers), "%s/layers", g->root);
     if (!path_exists(dir))
         return; /* no image was ever stored */
-    if (ctr_store(g, &s) < 0 || ctr_list_load(&s, &l) < 0 || image_store_open(g->root, &ist) < 0 ||
-        image_list(ist, &imgs, &n) < 0) {
+    if (image_store_open(g->root, &ist) < 0) {
         fprintf(stderr, "minidock: image prune: %s\n", err_msg());
-        goto out;
+        err_clear();
+        return;
     }
-    char layers[PATH_MAX];
-    snprintf(layers, sizeof(layers), "%s/layers", g->root);
     int64_t before = tree_bytes(dir) + tree_bytes(layers);
-    for (size_t i = 0; i < n; i++) {
-        strv_t report = {0};
-        if ((!all && imgs[i].tags.len) || image_in_use(&l, imgs[i].id))
-            continue;
-        if (image_remove(ist, imgs[i].id, true, &report) < 0)
-            fprintf(stderr, "minidock: image prune: %s\n", err_msg());
-        else
-            md_parent_forget(g->root, imgs[i].id);
-        for (size_t j = 0; j < report.len; j++) {
-            /* Docker's prune reports "untagged: REF" and "deleted: ID" */
-            printf("%s%c%s\n", header ? "" : "Deleted Images:\n", tolower(report.v[j][0]),
-                   report.v[j] + 1);
-            header = true;
-        }
-        strv_free(&report);
-    }
-    if (header) {
+    if (md_prune_images(g, ist, all, &deleted) < 0)
+        fprintf(stderr, "minidock: image prune: %s\n", err_msg());
+    for (size_t j = 0; j < deleted.len; j++)
+        printf("%s%s\n", j ? "" : "Deleted Images:\n", deleted.v[j]);
+    if (deleted.len) {
         image_gc(ist);
         printf("\n");
     }
+    strv_free(&deleted);
     int64_t after = tree_bytes(dir) + tree_bytes(layers);
     *bytes += before > after ? before - after : 0;
-out:
     err_clear();
-    image_list_free(imgs, n);
-    if (ist)
-        image_store_close(ist);
-    ctr_list_free(&l);
+    image_store_close(ist);
 }
 
 static int system_prune_cmd(const struct md_global *g, int argc, char **argv)

@@ -318,7 +318,7 @@ STEPS
     run md rm -f orphan
     [ "$status" -eq 0 ]
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    ! kill -0 "$pid" 2>/dev/null
+    ! kill -0 "$pid" 2>/dev/null || false
     [ -z "$(md ps -aq)" ]
     [ -z "$(comm -13 <(echo "$CGROUPS_BEFORE") <(minidock_cgroups) | grep -v '/minidock$')" ]
 }
@@ -355,10 +355,10 @@ STEPS
     wait_for clean '{{.State.Running}}' true
     pid=$(md inspect --format '{{.State.Pid}}' clean)
     md stop -t 0 clean >/dev/null
-    ! kill -0 "$pid" 2>/dev/null
-    ! grep -q "$T" /proc/self/mountinfo
+    ! kill -0 "$pid" 2>/dev/null || false
+    ! grep -q "$T" /proc/self/mountinfo || false
     [ -z "$(comm -13 <(echo "$CGROUPS_BEFORE") <(minidock_cgroups) | grep -v '/minidock$')" ]
-    ! pgrep -f "container-monitor $(md inspect --format '{{.Id}}' clean)"
+    ! pgrep -f "container-monitor $(md inspect --format '{{.Id}}' clean)" || false
 }
 
 @test "rename: the new name works everywhere, the old one is free, a taken name is refused" {

@@ -49,7 +49,7 @@ pid_of() {
     run md exec web cat /proc/self/mountinfo
     [ "$(awk '$5 == "/"' <<<"$output" | wc -l)" -eq 1 ]
     [[ "$output" != *" $T "* ]]
-    ! awk '{print $5}' <<<"$output" | grep -qx "$TOP"
+    ! awk '{print $5}' <<<"$output" | grep -qx "$TOP" || false
     run md exec web sh -c 'test -x /bin/probe && test ! -e /work && echo inside'
     [ "$output" = inside ]
 }

@@ -385,3 +385,38 @@ assert "LastTagTime" in i["Metadata"], i
     run md run --rm busybox echo -f x
     [ "$output" = "-f x" ]
 }
+
+@test "build parents: images hides intermediates, rmi deletes untagged parents (not with --no-prune), image prune keeps a tagged image's cache" {
+    import_busybox >/dev/null
+    mkdir -p "$T/ctx"
+    printf 'FROM busybox\nENV A=1\nENV B=2\nCMD ["true"]\n' > "$T/ctx/Dockerfile"
+    md build -q -t chain:1 "$T/ctx" >/dev/null
+    run md images -q
+    [ "${#lines[@]}" -eq 2 ]
+    run md images -a -q
+    [ "${#lines[@]}" -eq 4 ]
+    parent=$(md image inspect --format '{{.Parent}}' chain:1)
+    [[ "$parent" =~ ^sha256:[0-9a-f]{64}$ ]]
+    [ "$(md image inspect --format '{{.Config.Env}}' "$parent")" != "" ]
+    run md rmi "$parent"
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"image has dependent child images"* ]]
+    # image prune removes dangling images only: the build cache survives
+    md image prune -f >/dev/null
+    run md build -t chain:1 "$T/ctx"
+    [ "$(grep -c 'Using cache' <<<"$output")" -eq 3 ]
+    run md rmi chain:1
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^Deleted: ' <<<"$output")" -eq 3 ]
+    [ "$(md images -a -q | wc -l)" -eq 1 ]
+    # --no-prune keeps the parents; image prune then removes the chain
+    md build -q -t chain:2 "$T/ctx" >/dev/null
+    run md rmi --no-prune chain:2
+    [ "$(grep -c '^Deleted: ' <<<"$output")" -eq 1 ]
+    [ "$(md images -a -q | wc -l)" -eq 3 ]
+    run md image prune -f
+    [ "$(grep -c '^deleted: ' <<<"$output")" -eq 2 ]
+    [ "$(md images -a -q | wc -l)" -eq 1 ]
+    # and the cache entries of deleted images went with them
+    [ -z "$(ls "$T/root/build-cache" | grep -E '^[0-9a-f]{64}$')" ]
+}

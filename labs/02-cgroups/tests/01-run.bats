@@ -85,7 +85,7 @@ load helpers
     echo "$output"
     [ "$status" -eq 3 ]
     no_group "$NAME"
-    ! ps -eo args= | grep -q "^$PROBE sleep 60\$"
+    ! ps -eo args= | grep -q "^$PROBE sleep 60\$" || false
 }
 
 @test "SIGTERM sent to cgbox is forwarded to the command" {

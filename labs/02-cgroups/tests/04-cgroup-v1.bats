@@ -43,7 +43,7 @@ need_v1() {
     u=$(unified_mount)
     if [ -n "$u" ]; then
         [ ! -d "$u/cgbox/$NAME" ]
-        ! grep -qx "0::/cgbox/$NAME" "/proc/$pid/cgroup"
+        ! grep -qx "0::/cgbox/$NAME" "/proc/$pid/cgroup" || false
     fi
 }
 
