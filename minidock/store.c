@@ -87,16 +87,28 @@ static bool stale_name(const struct store *s, const char *link, char other[STORE
     return n > 0 && !path_exists(dir);
 }
 
-/* Reserve a name: the symlink .names/<name> -> <id> exists or it does not. */
+/* Reserve a name: the symlink .names/<name> -> <id> exists or it does not.
+ * A taken name is freed only when its container's directory is gone, which
+ * store_create makes before the name; and only under a lock on .names, or
+ * two of us could both find it stale and both take it. */
 static int reserve_name(struct store *s, const char *name, const char *id)
 {
-    char link[PATH_MAX], other[STORE_ID_LEN + 1];
+    char link[PATH_MAX], other[STORE_ID_LEN + 1] = "";
     snprintf(link, sizeof(link), "%s/%s", s->names, name);
     if (symlink(id, link) == 0)
         return 0;
     if (errno != EEXIST)
         return err_set(errno, "reserve the name %s", name);
-    if (stale_name(s, link, other) && unlink(link) == 0 && symlink(id, link) == 0)
+    int lock = open(s->names, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+        int e = errno;
+        if (lock >= 0)
+            close(lock);
+        return err_set(e, "lock %s", s->names);
+    }
+    bool taken = !(stale_name(s, link, other) && unlink(link) == 0 && symlink(id, link) == 0);
+    close(lock);
+    if (!taken)
         return 0;
     return err_setx(EEXIST,
                     "Conflict. The container name \"/%s\" is already in use by container "
@@ -116,6 +128,10 @@ int store_create(struct store *s, const char *name, char id[STORE_ID_LEN + 1], c
         return err_setx(EINVAL,
                         "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                         name);
+    /* the directory before the name: a name without one is stale */
+    store_path(s, id, NULL, dir, sizeof(dir));
+    if (mkdir(dir, 0700) < 0)
+        return err_set(errno, "mkdir %s", dir);
     if (name) {
         r = reserve_name(s, name, id);
         snprintf(name_out, name_size, "%s", name);
@@ -126,19 +142,15 @@ int store_create(struct store *s, const char *name, char id[STORE_ID_LEN + 1], c
             r = reserve_name(s, name_out, id);
         }
     }
-    if (r < 0)
+    if (r < 0) {
+        remove_tree(dir);
         return r;
-    store_path(s, id, NULL, dir, sizeof(dir));
-    if (mkdir(dir, 0700) < 0) {
-        r = err_set(errno, "mkdir %s", dir);
-        goto undo;
     }
     store_timestamp(created, sizeof(created), now());
     store_path(s, id, "created", dir, sizeof(dir));
     r = file_write_atomic(dir, created, strlen(created), 0600);
     if (r == 0)
         return 0;
-undo:
     snprintf(dir, sizeof(dir), "%s/%s", s->names, name_out);
     unlink(dir);
     store_path(s, id, NULL, dir, sizeof(dir));
