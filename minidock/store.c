@@ -21,6 +21,7 @@ int store_open(const char *root, struct store *s)
 {
     snprintf(s->dir, sizeof(s->dir), "%s/containers", root);
     snprintf(s->names, sizeof(s->names), "%s/containers/.names", root);
+    s->sync = true;
     int r = mkdir_p(s->names, 0700);
     return r < 0 ? err_wrap(r, "open the container store") : 0;
 }
@@ -117,6 +118,12 @@ static int reserve_name(struct store *s, const char *name, const char *id)
                     name, other);
 }
 
+static int write_file(const struct store *s, const char *path, const char *text)
+{
+    return s->sync ? file_write_atomic(path, text, strlen(text), 0600)
+                   : file_write_atomic_nosync(path, text, strlen(text), 0600);
+}
+
 int store_create(struct store *s, const char *name, char id[STORE_ID_LEN + 1], char *name_out,
                  size_t name_size)
 {
@@ -148,7 +155,7 @@ int store_create(struct store *s, const char *name, char id[STORE_ID_LEN + 1], c
     }
     store_timestamp(created, sizeof(created), now());
     store_path(s, id, "created", dir, sizeof(dir));
-    r = file_write_atomic(dir, created, strlen(created), 0600);
+    r = write_file(s, dir, created);
     if (r == 0)
         return 0;
     snprintf(dir, sizeof(dir), "%s/%s", s->names, name_out);
@@ -219,7 +226,7 @@ int store_write_json(const struct store *s, const char *id, const char *file, js
     if (!text)
         return err_set(ENOMEM, "encode %s", file);
     store_path(s, id, file, path, sizeof(path));
-    int r = file_write_atomic(path, text, strlen(text), 0600);
+    int r = write_file(s, path, text);
     free(text);
     return r;
 }
@@ -341,17 +348,24 @@ int store_list(const struct store *s, strv_t *ids)
 /* The directory is first renamed out of sight (atomic), so a removal that
  * is interrupted never leaves a half-deleted container in the list; its
  * name becomes stale, hence free. */
-int store_remove(struct store *s, const char *id)
+int store_retire(struct store *s, const char *id, char *trash, size_t size)
 {
-    char name[256], path[PATH_MAX], trash[PATH_MAX];
+    char name[256], path[PATH_MAX];
     bool named = store_name_of(s, id, name, sizeof(name)) == 0;
     store_path(s, id, NULL, path, sizeof(path));
-    snprintf(trash, sizeof(trash), "%s/.removing-%s", s->dir, id);
+    snprintf(trash, size, "%s/.removing-%s", s->dir, id);
     if (rename(path, trash) < 0)
         return err_set(errno, "remove container %.12s", id);
     if (named) {
         snprintf(path, sizeof(path), "%s/%s", s->names, name);
         unlink(path);
     }
-    return remove_tree(trash);
+    return 0;
+}
+
+int store_remove(struct store *s, const char *id)
+{
+    char trash[PATH_MAX];
+    int r = store_retire(s, id, trash, sizeof(trash));
+    return r < 0 ? r : remove_tree(trash);
 }
