@@ -11,9 +11,10 @@
  *   3. Between the two, the child builds its world: it makes every mount
  *      private so nothing leaks to the host, mounts /proc, /dev and /sys
  *      inside the new root, swaps roots with pivot_root and detaches the old
- *      one, brings up lo, masks paths, compiles its seccomp filter.  Moving a
- *      process into a cgroup is slow (the kernel waits for an RCU grace
- *      period, 5-10 ms): the two jobs overlap instead of adding up.
+ *      one, brings up lo, masks paths.  Meanwhile the parent moves it into
+ *      its cgroup, which is slow (the kernel waits for an RCU grace period,
+ *      5-10 ms), and compiles its seccomp filter (about a millisecond): the
+ *      jobs overlap instead of adding up.
  *   4. After "go", the child is in its cgroup: it locks itself in
  *      (security.c: capabilities, seccomp).
  *   5. It executes the command.  The socket is close-on-exec: when the parent
@@ -94,9 +95,19 @@ static ssize_t recv_frame(int sock, struct frame *f, int *fd)
  * The child's steps, in the order it takes them.
  * ------------------------------------------------------------------------- */
 
+/* The seccomp filter goes from the parent to the child through memory they
+ * share (a MAP_SHARED mapping is shared by clone(), not copied): the parent
+ * compiles it while the child builds its world, and it is there when the
+ * parent says "go". */
+struct shared_filter {
+    unsigned short len;
+    struct sock_filter insns[BPF_MAXINSNS];
+};
+
 struct child_args {
     const struct ns_config *cfg;
     int sock;
+    const struct shared_filter *filter;
 };
 
 /* One byte from the parent: "ready" (r), then "go" (g). */
@@ -478,7 +489,6 @@ static int child_main(void *p)
     uid_t uid = 0;
     gid_t gid = 0;
     char home[PATH_MAX] = "/root";
-    struct sec_filter filter;
 
     if (wait_for_parent(sock) < 0) /* ready: the id maps are written */
         _exit(125);
@@ -512,11 +522,11 @@ static int child_main(void *p)
         err_set(ENOMEM, "environment");
         goto fail;
     }
-    if (sec_prepare(&cfg->sec, &filter) < 0)
-        goto fail;
 
-    if (wait_for_parent(sock) < 0) /* go: we are in our cgroup */
+    if (wait_for_parent(sock) < 0) /* go: we are in our cgroup, the filter is ready */
         _exit(125);
+    struct sec_filter filter = {.insns = (struct sock_filter *)a->filter->insns,
+                                .len = a->filter->len};
     if (enter_cgroup_namespace() < 0 || sec_apply(&cfg->sec, &filter, uid, gid) < 0)
         goto fail;
     if (cfg->init && start_under_init(sock, cfg->tty) < 0)
@@ -610,6 +620,19 @@ static pid_t clone_into_cgroup(int flags, int cgroup_fd, struct child_args *args
     return pid;
 }
 
+/* Compile the child's seccomp filter into the memory we share with it. */
+static int share_filter(const struct sec_config *sec, struct shared_filter *shared)
+{
+    struct sec_filter f;
+    int r = sec_prepare(sec, &f);
+    if (r < 0)
+        return r;
+    shared->len = f.len;
+    memcpy(shared->insns, f.insns, f.len * sizeof(*f.insns));
+    sec_filter_free(&f);
+    return 0;
+}
+
 /* A one-byte word to the child; if it is already gone, its error frame is
  * still waiting in the socket for wait_for_exec. */
 static int tell_child(int sock, const char *word)
@@ -623,6 +646,7 @@ int ns_spawn(const struct ns_config *cfg, struct ns_process *proc)
 {
     int sv[2] = {-1, -1}, r;
     char *stack = NULL;
+    struct shared_filter *filter = NULL;
 
     proc->pid = -1;
     proc->console = -1;
@@ -639,7 +663,13 @@ int ns_spawn(const struct ns_config *cfg, struct ns_process *proc)
         r = err_set(errno, "allocate the child's stack");
         goto out;
     }
-    struct child_args args = {.cfg = cfg, .sock = sv[1]};
+    filter = mmap(NULL, sizeof(*filter), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (filter == MAP_FAILED) {
+        filter = NULL;
+        r = err_set(errno, "allocate the seccomp filter");
+        goto out;
+    }
+    struct child_args args = {.cfg = cfg, .sock = sv[1], .filter = filter};
     int flags = 0;
     r = clone_flags(cfg, &flags);
     if (r < 0)
@@ -664,6 +694,8 @@ int ns_spawn(const struct ns_config *cfg, struct ns_process *proc)
     if (r == 0 && cfg->prestart && !born_in_cgroup)
         r = cfg->prestart(proc->pid, cfg->prestart_arg);
     if (r == 0)
+        r = share_filter(&cfg->sec, filter);
+    if (r == 0)
         r = tell_child(sv[0], "g");
     if (r == 0)
         r = wait_for_exec(sv[0], proc);
@@ -678,6 +710,8 @@ out:
     }
     if (stack)
         munmap(stack, CHILD_STACK_SIZE);
+    if (filter)
+        munmap(filter, sizeof(*filter));
     if (sv[0] >= 0)
         close(sv[0]);
     if (sv[1] >= 0)

@@ -18,7 +18,7 @@
  * The filter itself is compiled earlier (sec_prepare): what the kernel runs at
  * each system call is a small BPF program, and turning the rules into it is
  * the slow part (about a millisecond of libseccomp work), best done while the
- * container is still waiting for its parent.
+ * container builds its world (namespaces.c: by the parent, meanwhile).
  */
 #include <ctype.h>
 #include <errno.h>

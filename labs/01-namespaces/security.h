@@ -56,9 +56,9 @@ struct sec_filter {
     unsigned short len; /* 0: no filter (--privileged, seccomp=unconfined) */
 };
 
-/* Compile the filter sec_apply will load, for the process we are (its
- * capabilities decide parts of the profile).  The slow part of seccomp: do it
- * while waiting for something else.  Free with sec_filter_free. */
+/* Compile the filter sec_apply will load, for a process with our
+ * capabilities (they decide parts of the profile): the slow part of seccomp,
+ * to do while something else happens.  Free with sec_filter_free. */
 int sec_prepare(const struct sec_config *sec, struct sec_filter *filter);
 void sec_filter_free(struct sec_filter *filter);
 
