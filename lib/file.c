@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -172,6 +174,25 @@ int fd_copy_file(int in, int out)
     }
 }
 
+int fd_close_from(int first)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
+        return 0;
+#endif
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -errno;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int fd = atoi(e->d_name);
+        if (fd >= first && fd != dirfd(d))
+            close(fd);
+    }
+    closedir(d);
+    return 0;
+}
+
 static void fsync_parent(const char *path)
 {
     char dir[PATH_MAX];
@@ -190,7 +211,10 @@ static void fsync_parent(const char *path)
     }
 }
 
-int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+/* mkostemp, write, rename: readers see the old file or the new one, never half
+ * of it; with sync, fsync the file before the rename (so that the name never
+ * points at unwritten data after a crash) and the directory after it. */
+static int write_and_rename(const char *path, const void *buf, size_t len, mode_t mode, bool sync)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
@@ -202,7 +226,7 @@ int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode
     int r = fd_write_all(fd, buf, len);
     if (r == 0 && fchmod(fd, mode) < 0)
         r = -errno;
-    if (r == 0 && fsync(fd) < 0)
+    if (r == 0 && sync && fsync(fd) < 0)
         r = -errno;
     if (close(fd) < 0 && r == 0)
         r = -errno;
@@ -212,8 +236,19 @@ int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode
         unlink(tmp);
         return err_set(-r, "write %s", path);
     }
-    fsync_parent(path);
+    if (sync)
+        fsync_parent(path);
     return 0;
+}
+
+int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
+{
+    return write_and_rename(path, buf, len, mode, true);
+}
+
+int file_write_atomic_nosync(const char *path, const void *buf, size_t len, mode_t mode)
+{
+    return write_and_rename(path, buf, len, mode, false);
 }
 
 int file_write_str(const char *path, const char *s)

@@ -16,6 +16,12 @@ int file_read_all(const char *path, char **out, size_t *len);
  * rename over path, fsync the directory.  Readers see old or new, never half. */
 int file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 
+/* The same without the two fsyncs (each a journal commit, 0.1-0.5 ms): still
+ * atomic for readers, but after a machine crash the file may hold the old
+ * content, the new one, nothing, or be missing.  Only for files that nothing
+ * needs after a crash. */
+int file_write_atomic_nosync(const char *path, const void *buf, size_t len, mode_t mode);
+
 /* Write a short string to a kernel control file (cgroup, /proc): one write(),
  * no temporary file, because the kernel acts on the write itself. */
 int file_write_str(const char *path, const char *s);
@@ -42,6 +48,11 @@ int fd_copy_file(int in, int out);
  * with errno) and the descriptor received, or -1, in *fd (close-on-exec). */
 int fd_send(int sock, const void *buf, size_t len, int fd);
 ssize_t fd_recv(int sock, void *buf, size_t len, int *fd);
+
+/* Close every descriptor >= first (close_range, or /proc/self/fd on kernels
+ * before 5.9): what a forked helper does when it must not keep its parent's
+ * files open.  Returns 0 or -errno. */
+int fd_close_from(int first);
 
 /* mkdir -p: create path and its missing parents. */
 int mkdir_p(const char *path, mode_t mode);

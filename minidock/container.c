@@ -29,6 +29,13 @@ void ctr_cgroup_name(const char *id, char *buf, size_t size)
     snprintf(buf, size, "minidock/%s", id);
 }
 
+int ctr_cgroup_fd(const struct cg_host *host, const struct cgroup *cg)
+{
+    if (!cg || host->mode != CG_MODE_V2)
+        return -1;
+    return open(cg_unified_path(cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* ---------------------------------------------------------------------------
  * Signals by name: "TERM", "SIGTERM", "15", "SIGRTMIN+3".
  * ------------------------------------------------------------------------- */
@@ -469,6 +476,7 @@ int ctr_create(const struct md_global *g, struct run_opts *o, char id[STORE_ID_L
     char name[256], hostname[64], path[PATH_MAX], now[64];
     bool created = false;
     int r = ctr_store(g, &s);
+    s.sync = !o->rm; /* an --rm container need not survive a crash (store.h) */
 
     struct image_ref ref;
     if (r == 0 && o->image && image_ref_parse(o->image, &ref) < 0)
@@ -697,7 +705,7 @@ int ctr_layer_dirs(const struct md_global *g, const struct ctr *c, strv_t *dirs)
 
 int ctr_remove(const struct md_global *g, struct store *s, struct ctr *c, bool volumes)
 {
-    char cgname[128];
+    char cgname[128], trash[PATH_MAX];
     struct cg_host host;
     struct cgroup *cg = NULL;
     ctr_cgroup_name(c->id, cgname, sizeof(cgname));
@@ -707,7 +715,14 @@ int ctr_remove(const struct md_global *g, struct store *s, struct ctr *c, bool v
             log_warn("remove the cgroup of %.12s: %s", c->id, err_msg());
         cg_remove_if_empty(&host, "minidock");
     }
-    int r = store_remove(s, c->id);
+    int r = ctr_retire(g, s, c, volumes, trash, sizeof(trash));
+    return r < 0 ? r : remove_tree(trash);
+}
+
+int ctr_retire(const struct md_global *g, struct store *s, struct ctr *c, bool volumes, char *trash,
+               size_t size)
+{
+    int r = store_retire(s, c->id, trash, size);
     if (r < 0 || !volumes)
         return r;
     size_t i;

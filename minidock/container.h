@@ -129,6 +129,12 @@ bool proc_alive(pid_t pid, long long start);
 /* The container's cgroup name: "minidock/<id>". */
 void ctr_cgroup_name(const char *id, char *buf, size_t size);
 
+/* On a pure cgroup v2 host, a descriptor of the group's directory for
+ * ns_config.cgroup_fd: the container is born in its group, and nobody pays
+ * for moving it there (a write to cgroup.procs waits for an RCU grace period).
+ * -1 elsewhere: v1 hierarchies need that write anyway, and one pays for all. */
+int ctr_cgroup_fd(const struct cg_host *host, const struct cgroup *cg);
+
 /* The ns_config, limits and mounts of a container, rebuilt from its
  * container.json (monitor and exec use this; strings point into c->doc or
  * into o's own vectors, freed by run_opts_free). */
@@ -155,6 +161,12 @@ int ctr_remove_force(const struct md_global *g, struct store *s, struct ctr *c, 
 #define BUILD_PID_LABEL    BUILD_LABEL_PREFIX "pid"
 #define BUILD_START_LABEL  BUILD_LABEL_PREFIX "start"
 
+/* ctr_remove for the container's monitor, which has removed the cgroup
+ * itself, without deleting the files: the container is gone for every other
+ * command when it returns, and trash (store_retire) is left to remove_tree. */
+int ctr_retire(const struct md_global *g, struct store *s, struct ctr *c, bool volumes, char *trash,
+               size_t size);
+
 /* Open path inside the root directory rootfd (O_PATH), creating what is
  * missing: directories, and the last component as an empty file when
  * want_file.  Every step resolves with RESOLVE_IN_ROOT, so symlinks in the
@@ -167,12 +179,10 @@ int ctr_open_in_root(int rootfd, const char *path, bool want_file, int *out);
  * and wait until the container's command runs or fails.  attach_fd >= 0 is
  * our end of a socket the monitor treats as an attached client from the
  * first byte.  On a failure to execute the command, *exit_code is 125, 126 or
- * 127 as Docker's. */
+ * 127 as Docker's.  The monitor is a fork of the caller, not a new program:
+ * call this from a single thread. */
 int ctr_start(const struct md_global *g, struct store *s, const char *id, int attach_fd,
               int *exit_code);
-
-/* The hidden verb the monitor runs as: minidock --root R container-monitor ID. */
-int cmd_container_monitor(const struct md_global *g, int argc, char **argv);
 
 /* ---- talking to the monitor: frames over the attach socket -------------------------------- */
 

@@ -728,6 +728,22 @@ int ctr_remove_force(const struct md_global *g, struct store *s, struct ctr *c, 
     return path_exists(c->dir) ? ctr_remove(g, s, c, volumes) : 0;
 }
 
+/* rm -f of a container whose record cannot be read: an --rm container's
+ * record is written without fsync and may be torn by a machine crash
+ * (store.h).  Its directory and name are enough to remove it; the error
+ * that ctr_load recorded stays when there is no such directory. */
+static int remove_unreadable(const struct md_global *g, struct store *s, const char *ref)
+{
+    struct ctr c = {0};
+    if (store_resolve(s, ref, c.id) < 0)
+        return -ENOENT;
+    store_path(s, c.id, NULL, c.dir, sizeof(c.dir));
+    if (!path_exists(c.dir))
+        return -ENOENT;
+    log_warn("removing container %.12s, whose record cannot be read", c.id);
+    return ctr_remove(g, s, &c, false);
+}
+
 int cmd_rm(const struct md_global *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
@@ -758,7 +774,10 @@ int cmd_rm(const struct md_global *g, int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         struct ctr c;
         if (ctr_load(&s, argv[i], &c) < 0) {
-            code = md_fail("rm");
+            if (force && remove_unreadable(g, &s, argv[i]) == 0)
+                printf("%s\n", argv[i]);
+            else
+                code = md_fail("rm");
             continue;
         }
         if (ctr_is_running(&c) && !force) {

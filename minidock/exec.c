@@ -461,7 +461,8 @@ static void __attribute__((noreturn)) command_main(struct exec_ctx *x, int sock)
         fail_and_exit(sock, 125);
     }
     umask(022);
-    if (sec_apply(&x->sec, uid, gid) < 0)
+    struct sec_filter filter;
+    if (sec_prepare(&x->sec, &filter) < 0 || sec_apply(&x->sec, &filter, uid, gid) < 0)
         fail_and_exit(sock, 126);
     close_others_on_exec();
     int code = ns_exec_command(x->o->argv, x->env.v);

@@ -21,7 +21,6 @@ static const struct verb {
     {"build", cmd_build, "Build an image from a Dockerfile"},
     {"commit", cmd_commit, "Create a new image from a container's changes"},
     {"container", cmd_container, "Manage containers"},
-    {"container-monitor", cmd_container_monitor, NULL},
     {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
     {"create", cmd_create, "Create a new container"},
     {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},

@@ -79,7 +79,6 @@ int cmd_top(const struct md_global *g, int argc, char **argv);
 /* system.c: prune, df, and the container / system groups */
 int cmd_container(const struct md_global *g, int argc, char **argv);
 int cmd_system(const struct md_global *g, int argc, char **argv);
-int cmd_container_monitor(const struct md_global *g, int argc, char **argv);
 int cmd_volume(const struct md_global *g, int argc, char **argv);
 int cmd_spec(const struct md_global *g, int argc, char **argv);
 int cmd_save(const struct md_global *g, int argc, char **argv);

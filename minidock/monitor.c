@@ -1,7 +1,10 @@
 /* monitor.c — the per-container monitor (DESIGN.md §5), like podman's conmon.
  *
- * `start` forks twice and executes `minidock container-monitor ID`: a process
- * of its own session that outlives the CLI.  The monitor
+ * `start` forks twice: the grandchild, in a session of its own and adopted by
+ * init, outlives the CLI and becomes the monitor.  It does not execute
+ * minidock again: everything it needs is already loaded, and a second start
+ * of the program (20 shared libraries to load and relocate) would cost more
+ * than the rest of the monitor's setup.  The monitor
  *
  *   1. claims the container under its lock (one monitor per container),
  *   2. enters a mount namespace of its own, where it mounts the overlay root
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -137,6 +141,23 @@ int ctr_connect(const struct ctr *c, int *fd)
  * Starting: the CLI's side.
  * ------------------------------------------------------------------------- */
 
+static int monitor_main(const struct md_global *g, const char *id, bool attached);
+
+/* What an execve would do for the monitor: handled signals back to their
+ * default action (ignored ones stay ignored), none blocked. */
+static void reset_signal_handlers(void)
+{
+    sigset_t none;
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 &&
+            sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+            signal(sig, SIG_DFL);
+    }
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int ctr_start(const struct md_global *g, struct store *s, const char *id, int attach_fd,
               int *exit_code)
 {
@@ -144,6 +165,7 @@ int ctr_start(const struct md_global *g, struct store *s, const char *id, int at
     *exit_code = 125;
     if (pipe2(status, O_CLOEXEC) < 0)
         return err_set(errno, "pipe");
+    fflush(NULL); /* our buffered output must not be written twice */
     pid_t pid = fork();
     if (pid < 0) {
         close(status[0]);
@@ -156,28 +178,24 @@ int ctr_start(const struct md_global *g, struct store *s, const char *id, int at
         setsid();
         if (fork() != 0)
             _exit(0);
-        /* move both descriptors out of the way, then to their places */
+        /* move both descriptors out of the way, then to their places; every
+         * other descriptor of the CLI (our end of the attach socket, locks,
+         * the caller's own) is closed, as an execve would have */
         int st = fcntl(status[1], F_DUPFD_CLOEXEC, 10);
         int at = attach_fd >= 0 ? fcntl(attach_fd, F_DUPFD_CLOEXEC, 10) : -1;
-        int null = open("/dev/null", O_RDWR);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (st < 0 || null < 0)
+            _exit(125);
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
-        dup2(st, STATUS_FD);
+        dup3(st, STATUS_FD, O_CLOEXEC); /* the container must not inherit them */
         if (at >= 0)
-            dup2(at, ATTACH_FD);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        char *argv[] = {"minidock",
-                        "--root",
-                        (char *)g->root,
-                        "container-monitor",
-                        (char *)id,
-                        attach_fd >= 0 ? "--attached" : NULL,
-                        NULL};
-        execv("/proc/self/exe", argv);
-        _exit(127);
+            dup3(at, ATTACH_FD, O_CLOEXEC);
+        fd_close_from(at >= 0 ? ATTACH_FD + 1 : ATTACH_FD);
+        reset_signal_handlers();
+        prctl(PR_SET_NAME, "minidock-mon");
+        _exit(monitor_main(g, id, attach_fd >= 0));
     }
     close(status[1]);
     waitpid(pid, NULL, 0);
@@ -562,6 +580,12 @@ static int mount_volumes(struct monitor *m, const char *rootfs)
     return r;
 }
 
+/* --rm */
+static bool auto_remove(const struct ctr *c)
+{
+    return json_is_true(json_object_get(json_object_get(c->doc, "HostConfig"), "AutoRemove"));
+}
+
 static int prepare_rootfs(struct monitor *m)
 {
     if (unshare(CLONE_NEWNS) < 0)
@@ -590,7 +614,12 @@ static int prepare_rootfs(struct monitor *m)
         snprintf(rootfs, sizeof(rootfs), "%s/rootfs", m->c.dir);
         snprintf(upper, sizeof(upper), "%s/upper", m->c.dir);
         snprintf(work, sizeof(work), "%s/work", m->c.dir);
-        r = lowers ? ovl_mount(lowers, dirs.len, upper, work, rootfs) : -ENOMEM;
+        if (!lowers)
+            r = -ENOMEM;
+        else if (auto_remove(&m->c)) /* the upper goes with the container: no sync */
+            r = ovl_mount_volatile(lowers, dirs.len, upper, work, rootfs);
+        else
+            r = ovl_mount(lowers, dirs.len, upper, work, rootfs);
         free(lowers);
         strv_free(&dirs);
         if (r < 0)
@@ -668,7 +697,9 @@ static int spawn(struct monitor *m)
     }
     m->o.cfg.prestart = join_cgroup;
     m->o.cfg.prestart_arg = m->cg;
+    m->o.cfg.cgroup_fd = ctr_cgroup_fd(&m->host, m->cg);
     r = ns_spawn(&m->o.cfg, &proc);
+    close_fd(&m->o.cfg.cgroup_fd);
     close_fd(&in[0]);
     close_fd(&out[1]);
     close_fd(&errp[1]);
@@ -863,20 +894,27 @@ static void record_exit(struct monitor *m, bool oom, const char *status)
         log_warn("record the exit of %.12s: %s", m->c.id, err_msg());
 }
 
-int cmd_container_monitor(const struct md_global *g, int argc, char **argv)
+/* The monitor's life, in the grandchild of ctr_start: status on STATUS_FD,
+ * the first client (when attached) on ATTACH_FD.  Returns its exit status. */
+static int monitor_main(const struct md_global *g, const char *id, bool attached)
 {
     static struct monitor m;
-    bool already;
+    char trash[PATH_MAX] = ""; /* --rm: the container's files, deleted last */
+    bool already = false;
+    memset(&m, 0, sizeof(m));
     m.g = g;
     m.status_fd = STATUS_FD;
     m.console = m.in_w = m.out_r = m.err_r = m.logfd = m.listen_fd = -1;
-    fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
-    if (argc >= 3 && strcmp(argv[2], "--attached") == 0) {
-        fcntl(ATTACH_FD, F_SETFD, FD_CLOEXEC);
+    if (attached)
         m.clients[m.nclients++].fd = ATTACH_FD;
+    int r = ctr_store(g, &m.s);
+    if (r == 0)
+        r = ctr_load_id(&m.s, id, &m.c);
+    if (r == 0) {
+        m.s.sync = !auto_remove(&m.c); /* an --rm record need not survive a crash (store.h) */
+        r = claim(&m, &already);
     }
-    if (argc < 2 || ctr_store(g, &m.s) < 0 || ctr_load_id(&m.s, argv[1], &m.c) < 0 ||
-        claim(&m, &already) < 0) {
+    if (r < 0) {
         report(&m, "err 125 %s", err_msg());
         return 125;
     }
@@ -896,7 +934,7 @@ int cmd_container_monitor(const struct md_global *g, int argc, char **argv)
     m.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 
     const char *logpath = json_string_value(json_object_get(m.c.doc, "LogPath"));
-    int r = ctr_runtime_config(&m.c, &m.o);
+    r = ctr_runtime_config(&m.c, &m.o);
     if (r == 0)
         r = prepare_rootfs(&m);
     if (r == 0 && logpath &&
@@ -920,12 +958,13 @@ int cmd_container_monitor(const struct md_global *g, int argc, char **argv)
     }
     report(&m, "ok");
 
+    bool oom = false;
     for (int delay = 100;; delay = delay < 30000 ? delay * 2 : 60000) {
-        bool oom = false;
         supervise(&m);
         remove_cgroup(&m, &oom);
         if (!should_restart(&m)) {
-            record_exit(&m, oom, "exited");
+            if (!auto_remove(&m.c)) /* --rm: the record goes next */
+                record_exit(&m, oom, "exited");
             break;
         }
         m.restart_count++;
@@ -943,22 +982,30 @@ int cmd_container_monitor(const struct md_global *g, int argc, char **argv)
     }
     char code[16];
     snprintf(code, sizeof(code), "%d", m.exit_code);
-    /* --rm: gone before the attached `run` returns, as with Docker */
-    if (json_is_true(json_object_get(json_object_get(m.c.doc, "HostConfig"), "AutoRemove"))) {
-        if (m.o.cfg.rootfs)
-            umount2(m.o.cfg.rootfs, MNT_DETACH);
-        if (ctr_remove(g, &m.s, &m.c, true) < 0)
-            log_warn("remove %.12s: %s", m.c.id, err_msg());
+    /* --rm: gone before the attached `run` returns, as with Docker; its files
+     * are deleted after, since freeing them is the slow part */
+    if (auto_remove(&m.c) && ctr_retire(g, &m.s, &m.c, true, trash, sizeof(trash)) < 0) {
+        log_warn("remove %.12s: %s", m.c.id, err_msg());
+        trash[0] = '\0';
+        record_exit(&m, oom, "exited");
     }
     broadcast(&m, FRAME_EXIT, code, strlen(code));
 
 out:
     for (int i = m.nclients - 1; i >= 0; i--)
         drop_client(&m, i);
-    if (m.listen_fd >= 0) {
+    if (m.listen_fd >= 0 && !trash[0]) {
         char sock[PATH_MAX + 16];
         snprintf(sock, sizeof(sock), "%s/attach.sock", m.c.dir);
         unlink(sock);
+    }
+    if (trash[0]) {
+        char rootfs[PATH_MAX + 16];
+        snprintf(rootfs, sizeof(rootfs), "%s/rootfs", trash); /* moved with its directory */
+        if (m.o.cfg.rootfs)
+            umount2(rootfs, MNT_DETACH);
+        if (remove_tree(trash) < 0)
+            log_warn("remove %s: %s", trash, err_msg());
     }
     ctr_free(&m.c);
     run_opts_free(&m.o);

@@ -572,10 +572,13 @@ static int start_and_wait(struct run_opts *o, struct cgroup *cg, const sigset_t 
     o->cfg.tty = o->tty;
     o->cfg.prestart = join_cgroup;
     o->cfg.prestart_arg = cg;
+    o->cfg.cgroup_fd = ctr_cgroup_fd(&o->cg_host, cg);
 
     r = ns_spawn(&o->cfg, &proc);
     if (devnull >= 0)
         close(devnull);
+    if (o->cfg.cgroup_fd >= 0)
+        close(o->cfg.cgroup_fd);
     if (r < 0) {
         fprintf(stderr, "minidock: %s\n", err_msg());
         return proc.exit_code;

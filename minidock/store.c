@@ -21,6 +21,7 @@ int store_open(const char *root, struct store *s)
 {
     snprintf(s->dir, sizeof(s->dir), "%s/containers", root);
     snprintf(s->names, sizeof(s->names), "%s/containers/.names", root);
+    s->sync = true;
     int r = mkdir_p(s->names, 0700);
     return r < 0 ? err_wrap(r, "open the container store") : 0;
 }
@@ -87,22 +88,40 @@ static bool stale_name(const struct store *s, const char *link, char other[STORE
     return n > 0 && !path_exists(dir);
 }
 
-/* Reserve a name: the symlink .names/<name> -> <id> exists or it does not. */
+/* Reserve a name: the symlink .names/<name> -> <id> exists or it does not.
+ * A taken name is freed only when its container's directory is gone, which
+ * store_create makes before the name; and only under a lock on .names, or
+ * two of us could both find it stale and both take it. */
 static int reserve_name(struct store *s, const char *name, const char *id)
 {
-    char link[PATH_MAX], other[STORE_ID_LEN + 1];
+    char link[PATH_MAX], other[STORE_ID_LEN + 1] = "";
     snprintf(link, sizeof(link), "%s/%s", s->names, name);
     if (symlink(id, link) == 0)
         return 0;
     if (errno != EEXIST)
         return err_set(errno, "reserve the name %s", name);
-    if (stale_name(s, link, other) && unlink(link) == 0 && symlink(id, link) == 0)
+    int lock = open(s->names, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+        int e = errno;
+        if (lock >= 0)
+            close(lock);
+        return err_set(e, "lock %s", s->names);
+    }
+    bool taken = !(stale_name(s, link, other) && unlink(link) == 0 && symlink(id, link) == 0);
+    close(lock);
+    if (!taken)
         return 0;
     return err_setx(EEXIST,
                     "Conflict. The container name \"/%s\" is already in use by container "
                     "\"%s\". You have to remove (or rename) that container to be able to "
                     "reuse that name.",
                     name, other);
+}
+
+static int write_file(const struct store *s, const char *path, const char *text)
+{
+    return s->sync ? file_write_atomic(path, text, strlen(text), 0600)
+                   : file_write_atomic_nosync(path, text, strlen(text), 0600);
 }
 
 int store_create(struct store *s, const char *name, char id[STORE_ID_LEN + 1], char *name_out,
@@ -116,6 +135,10 @@ int store_create(struct store *s, const char *name, char id[STORE_ID_LEN + 1], c
         return err_setx(EINVAL,
                         "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                         name);
+    /* the directory before the name: a name without one is stale */
+    store_path(s, id, NULL, dir, sizeof(dir));
+    if (mkdir(dir, 0700) < 0)
+        return err_set(errno, "mkdir %s", dir);
     if (name) {
         r = reserve_name(s, name, id);
         snprintf(name_out, name_size, "%s", name);
@@ -126,19 +149,15 @@ int store_create(struct store *s, const char *name, char id[STORE_ID_LEN + 1], c
             r = reserve_name(s, name_out, id);
         }
     }
-    if (r < 0)
+    if (r < 0) {
+        remove_tree(dir);
         return r;
-    store_path(s, id, NULL, dir, sizeof(dir));
-    if (mkdir(dir, 0700) < 0) {
-        r = err_set(errno, "mkdir %s", dir);
-        goto undo;
     }
     store_timestamp(created, sizeof(created), now());
     store_path(s, id, "created", dir, sizeof(dir));
-    r = file_write_atomic(dir, created, strlen(created), 0600);
+    r = write_file(s, dir, created);
     if (r == 0)
         return 0;
-undo:
     snprintf(dir, sizeof(dir), "%s/%s", s->names, name_out);
     unlink(dir);
     store_path(s, id, NULL, dir, sizeof(dir));
@@ -207,7 +226,7 @@ int store_write_json(const struct store *s, const char *id, const char *file, js
     if (!text)
         return err_set(ENOMEM, "encode %s", file);
     store_path(s, id, file, path, sizeof(path));
-    int r = file_write_atomic(path, text, strlen(text), 0600);
+    int r = write_file(s, path, text);
     free(text);
     return r;
 }
@@ -329,17 +348,24 @@ int store_list(const struct store *s, strv_t *ids)
 /* The directory is first renamed out of sight (atomic), so a removal that
  * is interrupted never leaves a half-deleted container in the list; its
  * name becomes stale, hence free. */
-int store_remove(struct store *s, const char *id)
+int store_retire(struct store *s, const char *id, char *trash, size_t size)
 {
-    char name[256], path[PATH_MAX], trash[PATH_MAX];
+    char name[256], path[PATH_MAX];
     bool named = store_name_of(s, id, name, sizeof(name)) == 0;
     store_path(s, id, NULL, path, sizeof(path));
-    snprintf(trash, sizeof(trash), "%s/.removing-%s", s->dir, id);
+    snprintf(trash, size, "%s/.removing-%s", s->dir, id);
     if (rename(path, trash) < 0)
         return err_set(errno, "remove container %.12s", id);
     if (named) {
         snprintf(path, sizeof(path), "%s/%s", s->names, name);
         unlink(path);
     }
-    return remove_tree(trash);
+    return 0;
+}
+
+int store_remove(struct store *s, const char *id)
+{
+    char trash[PATH_MAX];
+    int r = store_retire(s, id, trash, sizeof(trash));
+    return r < 0 ? r : remove_tree(trash);
 }

@@ -40,8 +40,14 @@ struct ns_config {
     int stdio[3];   /* descriptors for the command's 0, 1, 2; -1 = inherit ours */
     struct sec_config sec;
 
-    /* Called in the parent once the child exists and before it sets itself
-     * up: e.g. to put it in a cgroup.  Returns 0 or a negative errno. */
+    /* A directory of the cgroup v2 file system (lab 02) to create the child
+     * in (clone3 CLONE_INTO_CGROUP, Linux 5.7), or -1. */
+    int cgroup_fd;
+
+    /* Called in the parent once the child exists, while it sets up its
+     * mounts, and before it locks itself in and executes the command: e.g.
+     * to put it in a cgroup.  Not called when the child was born in
+     * cgroup_fd.  Returns 0 or a negative errno. */
     int (*prestart)(pid_t pid, void *arg);
     void *prestart_arg;
 };

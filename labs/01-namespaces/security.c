@@ -14,12 +14,19 @@
  *      loading needs when no_new_privs is off, as in Docker);
  *   5. the capability sets themselves are reduced, and no_new_privs is set
  *      on request.
+ *
+ * The filter itself is compiled earlier (sec_prepare): what the kernel runs at
+ * each system call is a small BPF program, and turning the rules into it is
+ * the slow part (about a millisecond of libseccomp work), best done while the
+ * container builds its world (namespaces.c: by the parent, meanwhile).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -28,10 +35,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -345,10 +354,11 @@ out:
 static uint64_t permitted_caps(void)
 {
     uint64_t mask = 0;
+    int last = sec_last_cap();
     cap_t c = cap_get_proc();
     if (!c)
         return 0;
-    for (int cap = 0; cap <= sec_last_cap(); cap++) {
+    for (int cap = 0; cap <= last; cap++) {
         cap_flag_value_t v;
         if (cap_get_flag(c, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
             mask |= 1ULL << cap;
@@ -357,10 +367,26 @@ static uint64_t permitted_caps(void)
     return mask;
 }
 
-int sec_apply(const struct sec_config *sec, uid_t uid, gid_t gid)
+/* The capabilities the container keeps: we cannot hand out capabilities we
+ * do not hold ourselves. */
+static uint64_t kept_caps(const struct sec_config *sec)
 {
-    /* we cannot hand out capabilities we do not hold ourselves */
-    uint64_t keep = (sec->privileged ? all_caps() : sec->caps) & permitted_caps();
+    return (sec->privileged ? all_caps() : sec->caps) & permitted_caps();
+}
+
+/* seccomp(2) takes the compiled program; without no_new_privs, the kernel
+ * accepts it only from a holder of CAP_SYS_ADMIN. */
+static int load_filter(const struct sec_filter *f)
+{
+    struct sock_fprog prog = {.len = f->len, .filter = f->insns};
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+        return err_set(errno, "load the seccomp filter");
+    return 0;
+}
+
+int sec_apply(const struct sec_config *sec, const struct sec_filter *filter, uid_t uid, gid_t gid)
+{
+    uint64_t keep = kept_caps(sec);
     int r = drop_bounding_set(keep);
     if (r == 0)
         r = switch_user(uid, gid);
@@ -368,8 +394,8 @@ int sec_apply(const struct sec_config *sec, uid_t uid, gid_t gid)
         r = set_capabilities(permitted_caps()); /* effective again, for seccomp */
     if (r == 0 && sec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         r = err_set(errno, "set no_new_privs");
-    if (r == 0 && sec->seccomp && !sec->privileged)
-        r = sec_load_seccomp(keep);
+    if (r == 0 && filter->len)
+        r = load_filter(filter);
     if (r == 0)
         r = set_capabilities(keep);
     return r;
@@ -821,9 +847,9 @@ static int restrict_personality(scmp_filter_ctx ctx)
     return 0;
 }
 
-int sec_load_seccomp(uint64_t caps)
+int sec_build_seccomp(uint64_t caps, scmp_filter_ctx *out)
 {
-    /* LAB(1): build the allow-list filter with libseccomp and load it */
+    /* LAB(1): build the allow-list filter with libseccomp */
     bool sys_admin = caps & (1ULL << CAP_SYS_ADMIN);
     int r;
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -838,12 +864,59 @@ int sec_load_seccomp(uint64_t caps)
         r = err_set(-r, "seccomp: clone rule");
     if (r == 0 && (r = restrict_personality(ctx)) < 0)
         r = err_set(-r, "seccomp: personality rule");
-    /* the filter stays even if no_new_privs is off; we hold CAP_SYS_ADMIN here */
-    if (r == 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
-        r = err_setx(EINVAL, "seccomp: attribute");
-    if (r == 0 && (r = seccomp_load(ctx)) < 0)
-        r = err_set(-r, "load the seccomp filter");
-    seccomp_release(ctx);
-    return r;
+    if (r < 0) {
+        seccomp_release(ctx);
+        return r;
+    }
+    *out = ctx;
+    return 0;
     /* END LAB */
+}
+
+/* libseccomp writes the BPF program it compiles to a file descriptor: an
+ * anonymous file in memory (memfd) gives it back to us as an array. */
+static int compile_filter(scmp_filter_ctx ctx, struct sec_filter *f)
+{
+    struct stat st;
+    int r, fd = memfd_create("seccomp", MFD_CLOEXEC);
+    if (fd < 0)
+        return err_set(errno, "seccomp: memfd_create");
+    if ((r = seccomp_export_bpf(ctx, fd)) < 0)
+        r = err_set(-r, "seccomp: compile the filter");
+    else if (fstat(fd, &st) < 0)
+        r = err_set(errno, "seccomp: stat the filter");
+    else if (st.st_size == 0 || st.st_size % sizeof(struct sock_filter) ||
+             st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+        r = err_setx(E2BIG, "seccomp: a filter of %lld bytes", (long long)st.st_size);
+    else if (!(f->insns = malloc((size_t)st.st_size)))
+        r = err_set(ENOMEM, "seccomp filter");
+    else if (pread(fd, f->insns, (size_t)st.st_size, 0) != st.st_size)
+        r = err_set(errno ? errno : EIO, "seccomp: read the filter");
+    else
+        f->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+    close(fd);
+    return r;
+}
+
+int sec_prepare(const struct sec_config *sec, struct sec_filter *filter)
+{
+    scmp_filter_ctx ctx = NULL;
+    memset(filter, 0, sizeof(*filter));
+    if (!sec->seccomp || sec->privileged)
+        return 0;
+    int r = sec_build_seccomp(kept_caps(sec), &ctx);
+    if (r == 0)
+        r = compile_filter(ctx, filter);
+    if (ctx)
+        seccomp_release(ctx);
+    if (r < 0)
+        sec_filter_free(filter);
+    return r;
+}
+
+void sec_filter_free(struct sec_filter *filter)
+{
+    free(filter->insns);
+    filter->insns = NULL;
+    filter->len = 0;
 }

@@ -10,6 +10,8 @@
 #ifndef MD_SECURITY_H
 #define MD_SECURITY_H
 
+#include <linux/filter.h>
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -48,10 +50,23 @@ int sec_resolve_user(const char *etc_dir, const char *spec, uid_t *uid, gid_t *g
  * (masked), and make others read-only.  Called inside the new root. */
 int sec_protect_paths(const struct sec_config *sec);
 
+/* The seccomp profile, compiled to the BPF program the kernel runs. */
+struct sec_filter {
+    struct sock_filter *insns;
+    unsigned short len; /* 0: no filter (--privileged, seccomp=unconfined) */
+};
+
+/* Compile the filter sec_apply will load, for a process with our
+ * capabilities (they decide parts of the profile): the slow part of seccomp,
+ * to do while something else happens.  Free with sec_filter_free. */
+int sec_prepare(const struct sec_config *sec, struct sec_filter *filter);
+void sec_filter_free(struct sec_filter *filter);
+
 /* Become uid:gid and drop to the configured privileges: bounding set,
- * identity, seccomp filter, capabilities, no_new_privs.  The last step before
- * execve; after it the process can no longer undo anything. */
-int sec_apply(const struct sec_config *sec, uid_t uid, gid_t gid);
+ * identity, seccomp filter (from sec_prepare), capabilities, no_new_privs.
+ * The last step before execve; after it the process can no longer undo
+ * anything. */
+int sec_apply(const struct sec_config *sec, const struct sec_filter *filter, uid_t uid, gid_t gid);
 
 /* The lists behind the defaults (NULL-terminated), for tools that describe
  * them, such as minidock's OCI config.json: masked and read-only paths, the
@@ -66,8 +81,9 @@ extern const char *const sec_syscalls_sys_ptrace[];
     (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |     \
      CLONE_NEWCGROUP | CLONE_NEWTIME)
 
-/* Build and load the default seccomp profile (allow-list, EPERM by default).
- * caps matter: with CAP_SYS_ADMIN the mount family is allowed, as in Docker. */
-int sec_load_seccomp(uint64_t caps);
+/* Build the default seccomp profile (allow-list, EPERM by default) in *out
+ * (seccomp_release it).  caps matter: with CAP_SYS_ADMIN the mount family is
+ * allowed, as in Docker. */
+int sec_build_seccomp(uint64_t caps, scmp_filter_ctx *out);
 
 #endif

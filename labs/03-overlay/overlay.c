@@ -21,7 +21,8 @@
  *
  *   1. Build the mount options "lowerdir=...,upperdir=...,workdir=...".
  *   2. Mount the overlay; when the layers are too many for one page of
- *      options, name them by short /proc/self/fd/N paths.
+ *      options, name them by short /proc/self/fd/N paths.  An upper that
+ *      is thrown away after use is mounted "volatile" (no sync).
  *   3. Recognise whiteouts and opaque directories in an upper dir.
  *   4. List the changes, as `docker diff` does: A, C, D lines.
  *   5. Turn the upper dir into an OCI layer tar: whiteouts become ".wh."
@@ -46,6 +47,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "file.h"
 #include "overlay.h"
 #include "str.h"
 
@@ -143,6 +145,15 @@ static int resolve_all(const char *const *paths, size_t n, strv_t *out)
     return 0;
 }
 
+/* More options after those of ovl_mount_options ("" for none). */
+static int add_option(char *options, const char *extra)
+{
+    size_t len = strlen(options);
+    if (append(options, OVL_MOUNT_DATA_MAX, &len, extra) < 0)
+        return err_setx(E2BIG, "overlay options: no room left for '%s'", extra);
+    return 0;
+}
+
 /* Too many layers for one page of absolute paths.  Docker's overlay2 makes
  * short symlinks (l/ABCD...) and calls mount(2) from a child that chdir'ed
  * into its layer directory, so that each layer is named in ~30 bytes.  We
@@ -153,7 +164,7 @@ static int resolve_all(const char *const *paths, size_t n, strv_t *out)
  * The price: mountinfo shows those names, not the real paths.  Once the
  * overlay is mounted it holds its own references: the descriptors can go. */
 static int mount_by_fds(char *const *abs, size_t n, const char *upper, const char *work,
-                        const char *target)
+                        const char *extra, const char *target)
 {
     char *options = malloc(OVL_MOUNT_DATA_MAX);
     char(*names)[32] = calloc(n, sizeof(*names));
@@ -176,6 +187,8 @@ static int mount_by_fds(char *const *abs, size_t n, const char *upper, const cha
         short_names[opened] = names[opened];
     }
     ret = ovl_mount_options(options, OVL_MOUNT_DATA_MAX, short_names, n, upper, work);
+    if (ret == 0)
+        ret = add_option(options, extra);
     if (ret == 0)
         ret = mount_overlay(options, target);
 out:
@@ -202,8 +215,8 @@ static int resolve_upper_work(const char *upper, const char *work, char **u, cha
     return 0;
 }
 
-int ovl_mount(const char *const *lowers, size_t n_lowers, const char *upper, const char *work,
-              const char *target)
+static int mount_stack(const char *const *lowers, size_t n_lowers, const char *upper,
+                       const char *work, const char *extra, const char *target)
 {
     char *options = malloc(OVL_MOUNT_DATA_MAX), *u = NULL, *w = NULL;
     strv_t abs = {0};
@@ -222,14 +235,41 @@ int ovl_mount(const char *const *lowers, size_t n_lowers, const char *upper, con
         ret = ovl_mount_options(options, OVL_MOUNT_DATA_MAX, (const char *const *)abs.v, n_lowers,
                                 u, w);
     if (ret == 0)
+        ret = add_option(options, extra);
+    if (ret == 0)
         ret = mount_overlay(options, target);
     else if (ret == -E2BIG)
-        ret = mount_by_fds(abs.v, n_lowers, u, w, target);
+        ret = mount_by_fds(abs.v, n_lowers, u, w, extra, target);
 out:
     strv_free(&abs);
     free(u);
     free(w);
     free(options);
+    return ret;
+}
+
+int ovl_mount(const char *const *lowers, size_t n_lowers, const char *upper, const char *work,
+              const char *target)
+{
+    return mount_stack(lowers, n_lowers, upper, work, "", target);
+}
+
+/* "volatile" (Linux 5.10): overlayfs no longer syncs the upper's file system,
+ * neither on syncfs(2) nor when it is unmounted, where it would otherwise
+ * flush every dirty file of the host file system that holds the upper.  In
+ * exchange it leaves work/work/incompat/volatile behind and refuses to mount
+ * the upper again, since after a crash its content cannot be trusted.  Our
+ * caller throws the upper away anyway: the marker of an earlier mount goes. */
+int ovl_mount_volatile(const char *const *lowers, size_t n_lowers, const char *upper,
+                       const char *work, const char *target)
+{
+    char marker[PATH_MAX];
+    snprintf(marker, sizeof(marker), "%s/work/incompat/volatile", work);
+    if (path_exists(marker))
+        remove_tree(marker);
+    int ret = mount_stack(lowers, n_lowers, upper, work, ",volatile", target);
+    if (ret == -EINVAL) /* a kernel before 5.10: without the option, then */
+        ret = ovl_mount(lowers, n_lowers, upper, work, target);
     return ret;
 }
 

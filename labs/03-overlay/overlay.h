@@ -37,6 +37,12 @@ int ovl_mount_options(char *buf, size_t size, const char *const *lowers, size_t 
 int ovl_mount(const char *const *lowers, size_t n_lowers, const char *upper, const char *work,
               const char *target);
 
+/* The same for an upper that is thrown away after use (a `run --rm`
+ * container): mounted "volatile", so that the unmount does not sync the host
+ * file system below it.  Falls back to ovl_mount on kernels before 5.10. */
+int ovl_mount_volatile(const char *const *lowers, size_t n_lowers, const char *upper,
+                       const char *work, const char *target);
+
 /* Unmount target (lazily if busy). */
 int ovl_umount(const char *target);
 
