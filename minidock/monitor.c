@@ -451,6 +451,16 @@ static void handle_frame(struct monitor *m, enum frame_type type, const char *da
     }
 }
 
+/* The client that has fd now: a broadcast may have dropped clients (and
+ * moved the last one into the gap) since poll() saw them. -1 if gone. */
+static int client_index(const struct monitor *m, int fd)
+{
+    for (int i = 0; i < m->nclients; i++)
+        if (m->clients[i].fd == fd)
+            return i;
+    return -1;
+}
+
 static void serve_client(struct monitor *m, int i)
 {
     enum frame_type type;
@@ -773,9 +783,13 @@ static void supervise(struct monitor *m)
             out_open = pump_output(m, fds[3].fd, 1);
         if (fds[4].revents & (POLLIN | POLLHUP | POLLERR))
             err_open = pump_output(m, m->err_r, 2);
-        for (int i = nc - 1; i >= 0; i--)
-            if (fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR))
-                serve_client(m, i);
+        for (int i = nc - 1; i >= 0; i--) {
+            int k = fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR)
+                        ? client_index(m, fds[5 + i].fd)
+                        : -1;
+            if (k >= 0)
+                serve_client(m, k);
+        }
     }
     struct itimerspec off = {0};
     timerfd_settime(m->timerfd, 0, &off, NULL);
@@ -821,9 +835,11 @@ static void restart_delay(struct monitor *m, int ms)
             continue;
         if (fds[0].revents & POLLIN)
             accept_client(m);
-        for (int i = nc - 1; i >= 0; i--)
-            if (fds[1 + i].revents & (POLLIN | POLLHUP))
-                serve_client(m, i);
+        for (int i = nc - 1; i >= 0; i--) {
+            int k = fds[1 + i].revents & (POLLIN | POLLHUP) ? client_index(m, fds[1 + i].fd) : -1;
+            if (k >= 0)
+                serve_client(m, k);
+        }
     }
 }
 

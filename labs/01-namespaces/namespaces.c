@@ -465,7 +465,11 @@ static int start_under_init(int sock, bool tty)
         }
         return 0;
     }
-    close(sock); /* the command reports its own exec errors */
+    /* init keeps nothing open but the standard streams: the command reports
+     * its own exec errors on sock, and a descriptor the caller leaked to us
+     * (a pipe someone waits on for its end) must not live as long as init */
+    fd_close_from(3);
+    (void)sock;
     run_init(child);
 }
 

@@ -449,3 +449,17 @@ STEPS
     [ "$output" = "web" ]
     [ -z "$(md ps -aq)" ]
 }
+
+@test "run -d --init returns at once; rm -f works after an attached client went away" {
+    # (a hang, not a time: the command sleeps 600 s, the client must not wait for it)
+    run timeout 60 "$MINIDOCK" --root "$T/root" run -d --init busybox sleep 600
+    [ "$status" -eq 0 ]
+    id=$output
+    [ "$(md inspect --format '{{.State.Running}}' "$id")" = "true" ]
+    md rm -f "$id" >/dev/null
+    # the attached client dies (head exits): the monitor drops it and still serves rm -f
+    md run --name yes-head busybox yes | head -n 1
+    run timeout 20 "$MINIDOCK" --root "$T/root" rm -f yes-head
+    [ "$status" -eq 0 ]
+    [ -z "$(md ps -aq)" ]
+}
