@@ -74,7 +74,7 @@ static void now_stamp(char *buf, size_t size)
 
 /* The environment variables are expanded with: the image's Env, then the
  * ARGs in scope (Env wins over ARG, as Docker). */
-static int expansion_env(struct stage *s, strv_t *env)
+int bld_expansion_env(struct stage *s, strv_t *env)
 {
     size_t i;
     json_t *v;
@@ -89,14 +89,14 @@ static int expansion_env(struct stage *s, strv_t *env)
 int bld_expand(struct builder *b, struct stage *s, const char *word, char **out)
 {
     strv_t env = {0};
-    int r = expansion_env(s, &env);
+    int r = bld_expansion_env(s, &env);
     if (r == 0)
         r = df_expand(word, &env, b->df.escape, out);
     strv_free(&env);
     return r;
 }
 
-static json_t *strv_json(const strv_t *v)
+json_t *bld_strv_json(const strv_t *v)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < v->len; i++)
@@ -123,7 +123,7 @@ static int shell_form(struct stage *s, const char *command, strv_t *argv)
 /* The command of RUN, CMD, ENTRYPOINT: exec form as written, shell form
  * under the shell.  CMD and ENTRYPOINT are not expanded (Docker leaves that
  * to the shell at run time); RUN neither. */
-static int command_of(struct stage *s, const struct df_instruction *ins, strv_t *argv)
+int bld_command_of(struct stage *s, const struct df_instruction *ins, strv_t *argv)
 {
     if (ins->json) {
         for (size_t i = 0; i < ins->args.len; i++)
@@ -258,415 +258,6 @@ int bld_commit_step(struct builder *b, struct stage *s, const char *created_by,
 }
 
 /* ---------------------------------------------------------------------------
- * Metadata instructions.
- * ------------------------------------------------------------------------- */
-
-static int set_key_values(struct builder *b, struct stage *s, const struct df_instruction *ins,
-                          const char *field)
-{
-    strv_t env = {0}, pairs = {0};
-    int r = expansion_env(s, &env);
-    if (r == 0)
-        r = df_key_values(ins, &env, b->df.escape, &pairs);
-    json_t *cfg = bld_settings(s);
-    for (size_t i = 0; r == 0 && i < pairs.len; i++) {
-        if (strcmp(field, "Env") == 0) {
-            strv_t cur = {0};
-            size_t k;
-            json_t *v;
-            json_array_foreach(json_object_get(cfg, "Env"), k, v)
-                strv_push(&cur, json_string_value(v));
-            r = strv_env_set(&cur, pairs.v[i]);
-            json_object_set_new(cfg, "Env", strv_json(&cur));
-            strv_free(&cur);
-        } else {
-            json_t *labels = json_object_get(cfg, "Labels");
-            if (!json_is_object(labels))
-                json_object_set_new(cfg, "Labels", labels = json_object());
-            const char *eq = strchr(pairs.v[i], '=');
-            char *k = strndup(pairs.v[i], eq ? (size_t)(eq - pairs.v[i]) : strlen(pairs.v[i]));
-            json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
-            free(k);
-        }
-    }
-    strv_free(&env);
-    strv_free(&pairs);
-    return r;
-}
-
-/* ARG NAME[=default]: in scope from here; --build-arg overrides the default. */
-static int do_arg(struct builder *b, struct stage *s, const struct df_instruction *ins,
-                  strv_t *scope)
-{
-    strv_t env = {0}, pairs = {0};
-    int r = s ? expansion_env(s, &env) : 0;
-    for (size_t i = 0; r == 0 && i < b->global_args.len; i++)
-        r = strv_env_set(&env, b->global_args.v[i]);
-    if (r == 0)
-        r = df_key_values(ins, &env, b->df.escape, &pairs);
-    for (size_t i = 0; r == 0 && i < pairs.len; i++) {
-        const char *eq = strchr(pairs.v[i], '=');
-        size_t klen = eq ? (size_t)(eq - pairs.v[i]) : strlen(pairs.v[i]);
-        const char *value = eq ? eq + 1 : NULL;
-        for (size_t k = 0; k < b->o->build_args.len; k++) {
-            const char *ba = b->o->build_args.v[k];
-            if (strncmp(ba, pairs.v[i], klen) == 0 && ba[klen] == '=') {
-                value = ba + klen + 1;
-                strv_push(&b->used_args, ba);
-            }
-        }
-        /* a global ARG redeclared in a stage without a value takes the global one */
-        for (size_t k = 0; !value && k < b->global_args.len; k++) {
-            const char *ga = b->global_args.v[k];
-            if (strncmp(ga, pairs.v[i], klen) == 0 && ga[klen] == '=')
-                value = ga + klen + 1;
-        }
-        if (value) {
-            char *kv = str_printf("%.*s=%s", (int)klen, pairs.v[i], value);
-            r = kv ? strv_env_set(scope, kv) : -ENOMEM;
-            free(kv);
-        }
-    }
-    strv_free(&env);
-    strv_free(&pairs);
-    return r;
-}
-
-/* Instructions that change the config only. */
-static int do_metadata(struct builder *b, struct stage *s, const struct df_instruction *ins)
-{
-    json_t *cfg = bld_settings(s);
-    const char *cmd = ins->cmd;
-    char *word = NULL;
-    int r = 0;
-    if (strcmp(cmd, "ENV") == 0)
-        return set_key_values(b, s, ins, "Env");
-    if (strcmp(cmd, "LABEL") == 0)
-        return set_key_values(b, s, ins, "Labels");
-    if (strcmp(cmd, "CMD") == 0 || strcmp(cmd, "ENTRYPOINT") == 0) {
-        strv_t argv = {0};
-        r = command_of(s, ins, &argv);
-        json_object_set_new(cfg, strcmp(cmd, "CMD") == 0 ? "Cmd" : "Entrypoint", strv_json(&argv));
-        /* ENTRYPOINT resets the CMD the base image had, as Docker does */
-        if (strcmp(cmd, "ENTRYPOINT") == 0 && !s->cmd_set)
-            json_object_set_new(cfg, "Cmd", json_null());
-        if (strcmp(cmd, "CMD") == 0)
-            s->cmd_set = true;
-        strv_free(&argv);
-        return r;
-    }
-    if (strcmp(cmd, "SHELL") == 0) {
-        if (!ins->json)
-            return err_setx(EINVAL, "SHELL requires the arguments to be in JSON form");
-        json_object_set_new(cfg, "Shell", strv_json(&ins->args));
-        return 0;
-    }
-    if (strcmp(cmd, "ONBUILD") == 0) {
-        json_t *on = json_object_get(cfg, "OnBuild");
-        if (!json_is_array(on))
-            json_object_set_new(cfg, "OnBuild", on = json_array());
-        const char *rest = ins->original + strlen("ONBUILD");
-        while (*rest == ' ' || *rest == '\t')
-            rest++;
-        json_array_append_new(on, json_string(rest));
-        return 0;
-    }
-    if (strcmp(cmd, "HEALTHCHECK") == 0) {
-        json_t *hc = json_object();
-        if (ins->args.len && strcasecmp(ins->args.v[0], "NONE") == 0) {
-            json_object_set_new(hc, "Test", json_pack("[s]", "NONE"));
-        } else {
-            strv_t argv = {0};
-            json_t *test = json_array();
-            json_array_append_new(test, json_string(ins->json ? "CMD" : "CMD-SHELL"));
-            for (size_t i = 1; i < ins->args.len; i++)
-                json_array_append_new(test, json_string(ins->args.v[i]));
-            json_object_set_new(hc, "Test", test);
-            for (size_t i = 0; i < ins->flags.len; i++) {
-                const char *f = ins->flags.v[i] + 2, *eq = strchr(f, '=');
-                static const char *const names[][2] = {{"interval", "Interval"},
-                                                       {"timeout", "Timeout"},
-                                                       {"start-period", "StartPeriod"},
-                                                       {"retries", "Retries"}};
-                for (size_t k = 0; eq && k < 4; k++) {
-                    if (strncmp(f, names[k][0], (size_t)(eq - f)) != 0)
-                        continue;
-                    char *end;
-                    double n = strtod(eq + 1, &end);
-                    double unit = *end == 'm' && end[1] == 's' ? 1e6
-                                  : *end == 'm'                ? 60e9
-                                  : *end == 'h'                ? 3600e9
-                                  : *end == 's'                ? 1e9
-                                                               : 1e9;
-                    json_object_set_new(
-                        hc, names[k][1],
-                        json_integer(k == 3 ? (json_int_t)n : (json_int_t)(n * unit)));
-                }
-            }
-            strv_free(&argv);
-        }
-        json_object_set_new(cfg, "Healthcheck", hc);
-        return 0;
-    }
-    /* one-word instructions, expanded */
-    r = bld_expand(b, s, ins->args.len ? ins->args.v[0] : "", &word);
-    if (r < 0)
-        return r;
-    if (strcmp(cmd, "WORKDIR") == 0) {
-        const char *cur = json_string_value(json_object_get(cfg, "WorkingDir"));
-        char *wd = word[0] == '/' ? str_printf("%s", word)
-                                  : str_printf("%s/%s", cur && *cur ? cur : "", word);
-        json_object_set_new(cfg, "WorkingDir", json_string(wd ? wd : "/"));
-        free(wd);
-    } else if (strcmp(cmd, "USER") == 0) {
-        json_object_set_new(cfg, "User", json_string(word));
-    } else if (strcmp(cmd, "STOPSIGNAL") == 0) {
-        if (md_signal_parse(word) < 0)
-            r = -EINVAL;
-        else
-            json_object_set_new(cfg, "StopSignal", json_string(word));
-    } else if (strcmp(cmd, "MAINTAINER") == 0) {
-        json_object_set_new(s->config, "author", json_string(word));
-    } else if (strcmp(cmd, "EXPOSE") == 0 || strcmp(cmd, "VOLUME") == 0) {
-        const char *field = strcmp(cmd, "EXPOSE") == 0 ? "ExposedPorts" : "Volumes";
-        json_t *map = json_object_get(cfg, field);
-        if (!json_is_object(map))
-            json_object_set_new(cfg, field, map = json_object());
-        for (size_t i = 0; i < ins->args.len && r == 0; i++) {
-            char *w = NULL;
-            r = bld_expand(b, s, ins->args.v[i], &w);
-            /* VOLUME /a /b, or VOLUME ["/a"]; EXPOSE 80 80/udp */
-            for (char *save = NULL, *t = w ? strtok_r(w, " \t", &save) : NULL; t && r == 0;
-                 t = strtok_r(NULL, " \t", &save)) {
-                char key[256];
-                snprintf(key, sizeof(key), "%s%s", t,
-                         field[0] == 'E' && !strchr(t, '/') ? "/tcp" : "");
-                json_object_set_new(map, key, json_object());
-            }
-            free(w);
-        }
-    }
-    free(word);
-    return r;
-}
-
-/* ---------------------------------------------------------------------------
- * RUN: a container of the current image.
- *
- * The container runs under its own monitor, outside our session, so it
- * would outlive a builder that is stopped.  While a RUN step runs, SIGINT,
- * SIGTERM and SIGHUP kill the container's PID 1 (through a pidfd: a
- * recycled pid is never hit); the step then ends as any failed RUN, its
- * container removed, and the build stops with 128 + the signal, as a
- * killed command.  SIGKILL leaves no such chance: each RUN container carries
- * its builder's pid and start time in labels, and the next build removes
- * the containers whose builder is gone (bld_sweep).
- * ------------------------------------------------------------------------- */
-
-/* What the signal handler needs: a handler takes no arguments. */
-static volatile sig_atomic_t run_signal;     /* the signal that stopped the RUN, or 0 */
-static volatile sig_atomic_t run_pidfd = -1; /* the RUN container's PID 1, once known */
-static const int run_stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
-
-static void kill_run(int fd)
-{
-    syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-}
-
-/* Async-signal-safe: a system call and two flags. */
-static void stop_run(int sig)
-{
-    int saved = errno;
-    run_signal = sig;
-    if (run_pidfd >= 0)
-        kill_run(run_pidfd);
-    errno = saved;
-}
-
-/* Catch the stop signals during a RUN (on), or give them back their
- * dispositions (off).  One that is ignored stays ignored (nohup, `cmd &`). */
-static void guard_run(bool on, struct sigaction old[3])
-{
-    struct sigaction sa = {.sa_handler = stop_run, .sa_flags = SA_RESTART};
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < 3; i++)
-        sigaddset(&sa.sa_mask, run_stop_signals[i]);
-    if (on)
-        run_signal = 0;
-    for (size_t i = 0; i < 3; i++) {
-        if (!on)
-            sigaction(run_stop_signals[i], &old[i], NULL);
-        else if (sigaction(run_stop_signals[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN)
-            sigaction(run_stop_signals[i], &sa, NULL);
-    }
-}
-
-/* Once the container runs: a pidfd on its PID 1 for stop_run, checked
- * against the start time recorded with the pid; -1 when it is gone already. */
-static int hold_run_pid(struct builder *b, const char *cid)
-{
-    struct ctr c;
-    if (ctr_load_id(&b->cs, cid, &c) < 0)
-        return -1;
-    pid_t pid = (pid_t)json_integer_value(json_object_get(c.state, "Pid"));
-    long long start = json_integer_value(json_object_get(c.state, "PidStart"));
-    ctr_free(&c);
-    int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-    if (fd >= 0 && !proc_alive(pid, start)) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
-/* The container of a RUN step: the command, the ARGs and Env of the stage,
- * the build's network, and the labels that name this builder. */
-static int run_options(struct builder *b, struct stage *s, strv_t *argv, struct run_opts *o)
-{
-    int r = 0;
-    ns_config_init(&o->cfg);
-    o->stop_timeout = -1;
-    o->image = s->id;
-    o->entrypoint_set = true;
-    o->entrypoint = "";
-    o->args = argv->v;
-    o->network = b->o->network ? b->o->network : "none";
-    o->cfg.share_net = strcmp(o->network, "host") == 0;
-    /* ARGs reach RUN as environment variables (not kept in the image) */
-    for (size_t i = 0; r == 0 && i < s->args.len; i++)
-        r = strv_push(&o->env, s->args.v[i]);
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(bld_settings(s), "Env"), i, v) if (r == 0) r =
-        strv_env_set(&o->env, json_string_value(v));
-    pid_t self = getpid();
-    if (r == 0)
-        r = strv_push_owned(&o->labels, str_printf(BUILD_PID_LABEL "=%d", (int)self));
-    if (r == 0)
-        r = strv_push_owned(&o->labels,
-                            str_printf(BUILD_START_LABEL "=%lld", proc_start_time(self)));
-    return r;
-}
-
-/* Start the container with our stdio attached, until it exits. */
-static int run_attached(struct builder *b, const char *cid, int *exit_code)
-{
-    int sv[2] = {-1, -1}, saved = -1, r = 0;
-    if (!b->o->quiet)
-        printf(" ---> Running in %.12s\n", cid);
-    fflush(stdout);
-    if (b->o->quiet) { /* the output of RUN is not shown with -q */
-        saved = dup(STDOUT_FILENO);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, STDOUT_FILENO);
-        close(null);
-    }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        r = err_set(errno, "socketpair");
-    if (r == 0 && !run_signal) /* a signal now: the container never starts */
-        r = ctr_start(b->g, &b->cs, cid, sv[1], exit_code);
-    if (sv[1] >= 0)
-        close(sv[1]);
-    if (r == 0 && !run_signal)
-        run_pidfd = hold_run_pid(b, cid);
-    if (r == 0 && run_signal && run_pidfd >= 0) /* a signal before we held the pid */
-        kill_run(run_pidfd);
-    if (r == 0 && !run_signal)
-        r = ctr_attach_relay(sv[0], false, false, false, exit_code);
-    if (sv[0] >= 0)
-        close(sv[0]);
-    if (saved >= 0) {
-        fflush(stdout);
-        dup2(saved, STDOUT_FILENO);
-        close(saved);
-    }
-    return r;
-}
-
-/* The failure of the command, Docker's words. */
-static int run_failed(const strv_t *argv, int exit_code)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    for (size_t k = 0; f && k < argv->len; k++)
-        fprintf(f, k ? " %s" : "%s", argv->v[k]);
-    if (f)
-        fclose(f);
-    int r =
-        err_setx(EIO, "The command '%s' returned a non-zero code: %d", text ? text : "", exit_code);
-    free(text);
-    return r;
-}
-
-/* The end of a RUN: its upper directory becomes the layer (on success),
- * the container goes. */
-static int run_finish(struct builder *b, const char *cid, int r, struct layer_info *layer)
-{
-    struct ctr c = {0};
-    /* removing the container may leave its own notes in the error slot */
-    char message[1024] = "";
-    if (r < 0)
-        snprintf(message, sizeof(message), "%s", err_msg());
-    if (ctr_load_id(&b->cs, cid, &c) == 0) {
-        char upper[PATH_MAX + 8];
-        snprintf(upper, sizeof(upper), "%s/upper", c.dir);
-        if (r == 0)
-            r = md_store_upper_layer(b->g, b->st, upper, layer);
-        if (!b->o->quiet)
-            printf("Removing intermediate container %.12s\n", cid);
-        ctr_remove(b->g, &b->cs, &c, true);
-        ctr_free(&c);
-    }
-    if (r < 0 && message[0])
-        err_setx(-r, "%s", message);
-    return r;
-}
-
-static int do_run(struct builder *b, struct stage *s, const struct df_instruction *ins,
-                  struct layer_info *layer, int *exit_code)
-{
-    struct run_opts o = {0};
-    struct sigaction old[3] = {0};
-    strv_t argv = {0};
-    char cid[STORE_ID_LEN + 1];
-    *exit_code = 0;
-    if (!s->id[0])
-        return err_setx(EINVAL, "RUN needs an image with a shell: FROM scratch has none");
-    guard_run(true, old);
-    int r = command_of(s, ins, &argv);
-    if (r == 0)
-        r = run_options(b, s, &argv, &o);
-    if (r == 0)
-        r = ctr_create(b->g, &o, cid);
-    if (r < 0)
-        goto out;
-    r = run_attached(b, cid, exit_code);
-    if (r == 0 && run_signal)
-        r = -EINTR; /* no layer; the message comes last */
-    else if (r == 0 && *exit_code != 0)
-        r = run_failed(&argv, *exit_code);
-    else if (r < 0 && *exit_code == 0)
-        *exit_code = 125;
-    r = run_finish(b, cid, r, layer);
-out:
-    if (run_pidfd >= 0) {
-        int fd = run_pidfd;
-        run_pidfd = -1;
-        close(fd);
-    }
-    guard_run(false, old);
-    if (run_signal) {
-        *exit_code = 128 + run_signal;
-        r = err_setx(EINTR, "interrupted by SIG%s: the RUN step was stopped, its container removed",
-                     sigabbrev_np(run_signal));
-    }
-    run_opts_free(&o);
-    strv_free(&argv);
-    return r;
-}
-
-/* ---------------------------------------------------------------------------
  * The build.
  * ------------------------------------------------------------------------- */
 
@@ -736,7 +327,7 @@ static int check_args_defined(struct builder *b, struct stage *s, const struct d
         return 0; /* an ONBUILD trigger, or words the shell expands */
     bool from = strcmp(ins->cmd, "FROM") == 0;
     strv_t env = {0}, unset = {0};
-    int r = s && !from ? expansion_env(s, &env) : 0;
+    int r = s && !from ? bld_expansion_env(s, &env) : 0;
     for (size_t i = 0; r == 0 && from && i < b->global_args.len; i++)
         r = strv_env_set(&env, b->global_args.v[i]);
     for (size_t i = 0; r == 0 && i < ins->args.len; i++)
@@ -864,11 +455,11 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
         return r == 0 ? run_triggers(b, cur) : r;
     }
     if (!s) { /* ARG before the first FROM */
-        return strcmp(cmd, "ARG") == 0 ? do_arg(b, NULL, ins, &b->global_args)
+        return strcmp(cmd, "ARG") == 0 ? bld_arg(b, NULL, ins, &b->global_args)
                                        : err_setx(EINVAL, "no FROM before %s", cmd);
     }
     if (strcmp(cmd, "ARG") == 0) {
-        r = do_arg(b, s, ins, &s->args);
+        r = bld_arg(b, s, ins, &s->args);
     } else if (strcmp(cmd, "COPY") == 0 || strcmp(cmd, "ADD") == 0) {
         r = bld_copy(b, s, ins, ins->original, &cached);
     } else if (strcmp(cmd, "RUN") == 0) {
@@ -876,10 +467,10 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
         cached = bld_cache_hit(b, s, key);
         if (!cached) {
             struct layer_info layer;
-            r = do_run(b, s, ins, &layer, &exit_code);
+            r = bld_run(b, s, ins, &layer, &exit_code);
             if (r == 0) {
                 strv_t argv = {0};
-                command_of(s, ins, &argv);
+                bld_command_of(s, ins, &argv);
                 char *by = NULL;
                 size_t blen = 0;
                 FILE *bf = open_memstream(&by, &blen);
@@ -896,7 +487,7 @@ static int run_step(struct builder *b, struct stage **cur, const struct df_instr
         args_key(s, ins, key);
         cached = bld_cache_hit(b, s, key);
         if (!cached) {
-            r = do_metadata(b, s, ins);
+            r = bld_metadata(b, s, ins);
             char *by = str_printf(NOP "%s", ins->original);
             if (r == 0)
                 r = bld_commit_step(b, s, by ? by : cmd, NULL, key);

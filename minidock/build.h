@@ -67,6 +67,23 @@ bool bld_cache_hit(struct builder *b, struct stage *s, const char *key);
 /* Store the stage as an image with one more history entry (and layer). */
 int bld_commit_step(struct builder *b, struct stage *s, const char *created_by,
                     const struct layer_info *layer, const char *key);
+/* The variables words are expanded with: the ARGs in scope, then the
+ * image's Env (Env wins, as Docker). */
+int bld_expansion_env(struct stage *s, strv_t *env);
+/* A JSON array of strings. */
+json_t *bld_strv_json(const strv_t *v);
+/* ARG: the values in scope go to scope (the stage's, or the global ARGs
+ * before the first FROM when s is NULL) (buildmeta.c). */
+int bld_arg(struct builder *b, struct stage *s, const struct df_instruction *ins, strv_t *scope);
+/* The config-only instructions (buildmeta.c). */
+int bld_metadata(struct builder *b, struct stage *s, const struct df_instruction *ins);
+/* The argv of RUN, CMD or ENTRYPOINT: exec form as is, shell form under
+ * the stage's SHELL (heredocs fed to it). */
+int bld_command_of(struct stage *s, const struct df_instruction *ins, strv_t *argv);
+/* RUN (buildrun.c): *layer gets the container's changes; a failing command
+ * sets *exit_code. */
+int bld_run(struct builder *b, struct stage *s, const struct df_instruction *ins,
+            struct layer_info *layer, int *exit_code);
 /* COPY and ADD (buildcopy.c). */
 int bld_copy(struct builder *b, struct stage *s, const struct df_instruction *ins, const char *text,
              bool *cached);
