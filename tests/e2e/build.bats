@@ -509,12 +509,16 @@ EOF
     # the builder is gone, its RUN container runs on
     [ "$(md ps -q --no-trunc)" = "$CID" ]
     minidock_cgroups | grep -q "$CID"
+    mon=$(sed -n 's/.*"MonitorPid": *\([0-9]*\).*/\1/p' "$T/root/containers/$CID/state.json")
+    [ -n "$mon" ] && kill -0 "$mon"
     printf 'FROM busybox\nRUN true\n' > "$CTX/Dockerfile"
     run md build "$CTX"
     [ "$status" -eq 0 ]
     [ -z "$(md ps -aq)" ]
     run ! pgrep -f "^sleep $n\$"
-    run ! pgrep -f "container-monitor $CID"
+    # the monitor is gone (a zombie waiting for init to reap it counts as gone)
+    state=$(awk '{print $3}' "/proc/$mon/stat" 2>/dev/null || true)
+    [ -z "$state" ] || [ "$state" = Z ]
     [ -z "$(minidock_cgroups | grep "$CID")" ]
 }
 
