@@ -43,3 +43,13 @@ print(" ".join(r["command"] for r in json.load(open(sys.argv[1]))["results"]))' 
     [ "$status" -eq 2 ]
     [[ "$output" == "usage: run-build "* ]]
 }
+
+@test "run-latency times minidock, runc and podman and prints both ratios" {
+    run "$TOP/bench/run-latency" --runs 1 --warmup 0 --json "$T/latency.json"
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ratio\ minidock/runc\ +=\ [0-9]+\.[0-9]{2} ]]
+    [[ "$output" =~ ratio\ minidock/podman\ +=\ [0-9]+\.[0-9]{2} ]]
+    run python3 -c 'import json, sys
+print(len(json.load(open(sys.argv[1]))["results"]))' "$T/latency.json"
+    [ "$output" = "3" ]
+}

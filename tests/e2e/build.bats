@@ -475,6 +475,9 @@ EOF
     build_fails 'FROM busybox\nCOPY --nope=1 a /a\n' 'Dockerfile:2:*--nope'
     build_fails 'FROM nosuch-image:1\n' "Dockerfile:1:1: FROM: nosuch-image:1"
     build_fails 'FROM busybox\nENV\n' "Dockerfile:2:1:"
+    # SHELL needs a JSON array: a malformed one is an error (RUN, CMD and ENTRYPOINT
+    # fall back to the shell form instead, as Docker does)
+    build_fails 'FROM busybox\nSHELL ["/bin/sh", "-c"\n' 'Dockerfile:2:'
     # malformed JSON falls back to the shell form, as Docker does
     printf 'FROM busybox\nCMD ["unterminated\n' > "$CTX/Dockerfile"
     run md build -t shellform:1 "$CTX"
