@@ -663,37 +663,19 @@ static int image_prune_cmd(const struct md_global *g, int argc, char **argv)
 
 int cmd_image(const struct md_global *g, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        md_verb_fn fn;
-    } subs[] = {
-        /* the top-level verbs read argv[1..] the same way under either name */
-        {"history", cmd_history},   {"import", cmd_import}, {"inspect", image_inspect_cmd},
-        {"load", cmd_load},         {"ls", cmd_images},     {"list", cmd_images},
-        {"prune", image_prune_cmd}, {"rm", cmd_rmi},        {"remove", cmd_rmi},
-        {"save", cmd_save},         {"tag", cmd_tag},
+    static const struct md_subverb subs[] = {
+        {"history", cmd_history, "Show the history of an image"},
+        {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
+        {"inspect", image_inspect_cmd, "Display detailed information on one or more images"},
+        {"load", cmd_load, "Load an image from a tar archive or STDIN"},
+        {"ls", cmd_images, "List images"},
+        {"list", cmd_images, NULL},
+        {"prune", image_prune_cmd, "Remove unused images"},
+        {"rm", cmd_rmi, "Remove one or more images"},
+        {"remove", cmd_rmi, NULL},
+        {"save", cmd_save, "Save one or more images to a tar archive"},
+        {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     };
-    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        printf("Usage:  minidock image COMMAND\n\nManage images\n\nCommands:\n"
-               "  history     Show the history of an image\n"
-               "  import      Import the contents from a tarball to create a filesystem image\n"
-               "  inspect     Display detailed information on one or more images\n"
-               "  load        Load an image from a tar archive or STDIN\n"
-               "  ls          List images\n"
-               "  prune       Remove unused images\n"
-               "  rm          Remove one or more images\n"
-               "  save        Save one or more images to a tar archive\n"
-               "  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n");
-        return argc < 2 ? 125 : 0;
-    }
-    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            optind = 0;
-            return subs[i].fn(g, argc - 1, argv + 1);
-        }
-    }
-    fprintf(stderr,
-            "minidock: 'image %s' is not a minidock command.\nSee 'minidock image --help'.\n",
-            argv[1]);
-    return 125;
+    return md_dispatch(g, argc, argv, "image", "Manage images", subs,
+                       sizeof(subs) / sizeof(subs[0]));
 }

@@ -27,30 +27,6 @@
 
 /* ==== load, step 1: spool the archive ========================================================= */
 
-/* A clean relative name ("./a//b" -> "a/b"); -EPERM for "/..." and "..". */
-static int clean_entry_name(const char *raw, char *out, size_t size)
-{
-    size_t n = 0;
-    if (raw[0] == '/')
-        return err_setx(EPERM, "entry '%s': absolute names are not allowed", raw);
-    for (const char *p = raw; *p; p += strspn(p, "/")) {
-        size_t len = strcspn(p, "/");
-        if (len == 2 && !strncmp(p, "..", 2))
-            return err_setx(EPERM, "entry '%s': '..' is not allowed in a name", raw);
-        if (len > 0 && !(len == 1 && p[0] == '.')) {
-            if (n + len + 2 > size)
-                return err_setx(ENAMETOOLONG, "entry '%s': name too long", raw);
-            if (n > 0)
-                out[n++] = '/';
-            memcpy(out + n, p, len);
-            n += len;
-        }
-        p += len;
-    }
-    out[n] = '\0';
-    return 0;
-}
-
 /* A link's target, as a name of the archive: relative to the link's directory
  * for a symlink ("a/layer.tar -> ../b/layer.tar" is "b/layer.tar"), from the top
  * for a hard link.  Targets leaving the archive are refused. */
@@ -135,7 +111,7 @@ static int spool_entry(struct loader *ld, struct archive *a, struct archive_entr
 {
     char name[PATH_MAX], target[PATH_MAX];
     const char *raw = archive_entry_pathname(ae);
-    int ret = clean_entry_name(raw ? raw : "", name, sizeof(name));
+    int ret = layer_clean_name(raw ? raw : "", name, sizeof(name));
     if (ret < 0)
         return ret;
     const char *hard = archive_entry_hardlink(ae);
@@ -187,7 +163,7 @@ int spool_archive(struct loader *ld, int fd)
 struct entry *find_entry(struct loader *ld, const char *name)
 {
     char clean[PATH_MAX];
-    if (clean_entry_name(name, clean, sizeof(clean)) < 0)
+    if (layer_clean_name(name, clean, sizeof(clean)) < 0)
         return NULL;
     for (int hops = 0; hops < 16; hops++) {
         struct entry *found = NULL;

@@ -22,6 +22,18 @@ struct md_global {
 
 typedef int (*md_verb_fn)(const struct md_global *g, int argc, char **argv);
 
+/* A verb of a group (`image ls`, `volume rm`...): its summary in the group's
+ * help, NULL for an alias that the help does not list. */
+struct md_subverb {
+    const char *name;
+    md_verb_fn fn;
+    const char *summary;
+};
+
+/* Run the group's verb named by argv[1], or print the group's help (system.c). */
+int md_dispatch(const struct md_global *g, int argc, char **argv, const char *group,
+                const char *summary, const struct md_subverb *subs, size_t n);
+
 /* Print "minidock: <context>: <error slot>" on stderr and return 125. */
 int md_fail(const char *context);
 

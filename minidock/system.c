@@ -337,14 +337,8 @@ static int system_df_cmd(const struct md_global *g, int argc, char **argv)
 
 /* ---- 3. The management commands: container SUBVERB, system SUBVERB -------------------------- */
 
-struct subverb {
-    const char *name;
-    md_verb_fn fn;
-    const char *summary;
-};
-
-static int dispatch(const struct md_global *g, int argc, char **argv, const char *group,
-                    const char *summary, const struct subverb *subs, size_t n)
+int md_dispatch(const struct md_global *g, int argc, char **argv, const char *group,
+                const char *summary, const struct md_subverb *subs, size_t n)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         FILE *out = argc < 2 ? stderr : stdout;
@@ -369,7 +363,7 @@ static int dispatch(const struct md_global *g, int argc, char **argv, const char
 
 int cmd_container(const struct md_global *g, int argc, char **argv)
 {
-    static const struct subverb subs[] = {
+    static const struct md_subverb subs[] = {
         {"attach", cmd_attach,
          "Attach local standard input, output, and error streams to a "
          "running container"},
@@ -404,17 +398,17 @@ int cmd_container(const struct md_global *g, int argc, char **argv)
          "Block until one or more containers stop, then print their exit "
          "codes"},
     };
-    return dispatch(g, argc, argv, "container", "Manage containers", subs,
-                    sizeof(subs) / sizeof(subs[0]));
+    return md_dispatch(g, argc, argv, "container", "Manage containers", subs,
+                       sizeof(subs) / sizeof(subs[0]));
 }
 
 int cmd_system(const struct md_global *g, int argc, char **argv)
 {
-    static const struct subverb subs[] = {
+    static const struct md_subverb subs[] = {
         {"df", system_df_cmd, "Show minidock disk usage"},
         {"info", cmd_info, "Display system-wide information"},
         {"prune", system_prune_cmd, "Remove unused data"},
     };
-    return dispatch(g, argc, argv, "system", "Manage minidock", subs,
-                    sizeof(subs) / sizeof(subs[0]));
+    return md_dispatch(g, argc, argv, "system", "Manage minidock", subs,
+                       sizeof(subs) / sizeof(subs[0]));
 }

@@ -402,29 +402,15 @@ static int volume_prune_cmd(const struct md_global *g, int argc, char **argv)
 
 int cmd_volume(const struct md_global *g, int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        md_verb_fn fn;
-    } subs[] = {
-        {"create", volume_create_cmd},   {"ls", volume_ls_cmd}, {"list", volume_ls_cmd},
-        {"inspect", volume_inspect_cmd}, {"rm", volume_rm_cmd}, {"remove", volume_rm_cmd},
-        {"prune", volume_prune_cmd},
+    static const struct md_subverb subs[] = {
+        {"create", volume_create_cmd, "Create a volume"},
+        {"inspect", volume_inspect_cmd, "Display detailed information on one or more volumes"},
+        {"ls", volume_ls_cmd, "List volumes"},
+        {"list", volume_ls_cmd, NULL},
+        {"prune", volume_prune_cmd, "Remove unused local volumes"},
+        {"rm", volume_rm_cmd, "Remove one or more volumes"},
+        {"remove", volume_rm_cmd, NULL},
     };
-    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        printf("Usage:  minidock volume COMMAND\n\nManage volumes\n\nCommands:\n"
-               "  create      Create a volume\n  inspect     Display detailed information on one "
-               "or more volumes\n  ls          List volumes\n  prune       Remove unused local "
-               "volumes\n  rm          Remove one or more volumes\n");
-        return argc < 2 ? 125 : 0;
-    }
-    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            optind = 0;
-            return subs[i].fn(g, argc - 1, argv + 1);
-        }
-    }
-    fprintf(stderr,
-            "minidock: 'volume %s' is not a minidock command.\nSee 'minidock volume --help'.\n",
-            argv[1]);
-    return 125;
+    return md_dispatch(g, argc, argv, "volume", "Manage volumes", subs,
+                       sizeof(subs) / sizeof(subs[0]));
 }

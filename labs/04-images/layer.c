@@ -189,7 +189,7 @@ int layer_chain_id(const char *parent, const char *diff_id, char out[LAYER_DIGES
  * refused rather than silently re-rooted: a well-made layer has none.
  */
 
-static int clean_name(const char *raw, char *out, size_t size)
+int layer_clean_name(const char *raw, char *out, size_t size)
 {
     /* LAB(4): copy raw into out as a clean relative path; refuse "/..." and any ".." component */
     if (raw[0] == '/')
@@ -563,7 +563,7 @@ static int make_hardlink(struct apply_ctx *c, int dirfd, const char *base, const
 {
     /* LAB(4): link to an existing file of the target, opened inside it like any entry */
     char clean[PATH_MAX], parent[PATH_MAX];
-    int ret = clean_name(link, clean, sizeof(clean));
+    int ret = layer_clean_name(link, clean, sizeof(clean));
     if (ret < 0)
         return err_wrap(ret, "entry '%s': hard link", name);
     const char *src = split_parent(clean, parent, sizeof(parent));
@@ -670,7 +670,7 @@ static int apply_entry(struct apply_ctx *c, struct archive_entry *e)
     const char *raw = archive_entry_pathname(e);
     if (!raw)
         return err_setx(EINVAL, "an entry has no name");
-    int ret = clean_name(raw, name, sizeof(name));
+    int ret = layer_clean_name(raw, name, sizeof(name));
     if (ret < 0 || !name[0])
         return ret; /* "./" itself: the target exists already */
 

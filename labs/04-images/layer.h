@@ -81,6 +81,11 @@ int layer_parse_size(const char *s, int64_t *out);
  * LAYER_MAX_SIZE_DEFAULT.  A malformed variable is an error. */
 int layer_max_size(int64_t *out);
 
+/* A tar entry's name as a clean relative path ("./a//b" -> "a/b") into out;
+ * -EPERM for an absolute name or a ".." component, the error naming raw.
+ * (load uses it too, for the names of the archive it reads.) */
+int layer_clean_name(const char *raw, char *out, size_t size);
+
 /* Unpack the layer tar at fd (plain, gzip or zstd: detected) onto the
  * existing directory target, in one read of the input.  Fills *info (may be
  * NULL) with the digest and size of the bytes read and the diff_id.  Refuses
